@@ -1,0 +1,201 @@
+/*
+ * The event loop (lldpd's shape): Net-SNMP's fds from snmp_select_info2(), the XFRM event
+ * socket and our timers in one select(); no threads, no SIGALRM. Request handlers only
+ * read the store; the kernel is read here, between requests.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/select.h>
+#include <syslog.h>
+#include <time.h>
+
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+
+#include "ipsec_agentx/collector.h"
+#include "ipsec_agentx/log.h"
+#include "daemon.h"
+#include "groups.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+static uint64_t wall_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void netsnmp_sink(int level, const char *msg)
+{
+	snmp_log(level, "%s\n", msg);
+}
+
+/* AgentX settings must be in place before init_agent(), which reads the role once. */
+static void agentx_setup(const struct ipx_config *cfg)
+{
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+	if (cfg->agentx_socket[0])
+		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET,
+				      cfg->agentx_socket);
+	/* Reconnects to a restarted snmpd come from this ping; keep it short. */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+			   (int)cfg->ping_interval);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	/* Nothing is persisted yet: leave Net-SNMP's state directory alone. */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+}
+
+struct loop {
+	const struct ipx_config *cfg;
+	struct ipx_store *store;
+	struct ipx_collector *col;
+	double next_refresh;
+	double last_resync;
+};
+
+static void resync(struct loop *l, const char *why)
+{
+	double t0 = mono_now();
+	int rc = ipx_collector_resync(l->col);
+
+	l->last_resync = mono_now();
+	if (rc < 0)
+		ipx_log_warnx("resync (%s) failed: %s; serving what is known", why, strerror(-rc));
+	else
+		ipx_log_debug("agent", "resync (%s): %zu SAs, %zu policies in %.3f s", why,
+			      ipx_store_sa_count(l->store), ipx_store_policy_count(l->store),
+			      l->last_resync - t0);
+}
+
+/* Seconds until our next timer, capped so Net-SNMP's own timeout is honoured too. */
+static void next_timeout(const struct loop *l, struct timeval *tv, int *block)
+{
+	double wait = l->next_refresh - mono_now();
+
+	if (ipx_collector_resync_due(l->col)) {
+		double since = mono_now() - l->last_resync;
+		double hold = l->cfg->resync_min_interval - since;
+		if (hold < wait)
+			wait = hold;
+	}
+	if (wait < 0)
+		wait = 0;
+	if (*block || wait < tv->tv_sec + tv->tv_usec / 1e6) {
+		tv->tv_sec = (time_t)wait;
+		tv->tv_usec = (suseconds_t)((wait - (double)tv->tv_sec) * 1e6);
+		*block = 0;
+	}
+}
+
+static void run_timers(struct loop *l)
+{
+	double now = mono_now();
+
+	if (ipx_collector_resync_due(l->col) &&
+	    now - l->last_resync >= l->cfg->resync_min_interval) {
+		resync(l, "events lost");
+		l->next_refresh = mono_now() + l->cfg->refresh_interval;
+	} else if (now >= l->next_refresh) {
+		resync(l, "refresh");
+		l->next_refresh = mono_now() + l->cfg->refresh_interval;
+	}
+}
+
+static void loop_once(struct loop *l)
+{
+	netsnmp_large_fd_set fds;
+	struct timeval tv = {0, 0};
+	int nfds = 0, block = 1, efd = ipx_collector_event_fd(l->col), n;
+
+	netsnmp_large_fd_set_init(&fds, FD_SETSIZE);
+	snmp_select_info2(&nfds, &fds, &tv, &block);
+	next_timeout(l, &tv, &block);
+	NETSNMP_LARGE_FD_SET(efd, &fds);
+	if (efd >= nfds)
+		nfds = efd + 1;
+	n = netsnmp_large_fd_set_select(nfds, &fds, NULL, NULL, block ? NULL : &tv);
+	if (n < 0 && errno != EINTR)
+		ipx_log_warn("select");
+	if (n > 0) {
+		if (NETSNMP_LARGE_FD_ISSET(efd, &fds)) {
+			ipx_collector_on_readable(l->col);
+			NETSNMP_LARGE_FD_CLR(efd, &fds);
+		}
+		snmp_read2(&fds);
+	} else if (n == 0) {
+		snmp_timeout();
+	}
+	run_alarms();
+	netsnmp_check_outstanding_agent_requests();
+	run_timers(l);
+	netsnmp_large_fd_set_cleanup(&fds);
+}
+
+int ipx_daemon_run(const struct ipx_config *cfg)
+{
+	struct ipx_mib_ctx mib = {.now = wall_now};
+	struct loop l = {.cfg = cfg};
+	int rc, status = 1;
+
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	ipx_log_set_sink(netsnmp_sink);
+	ipx_log_set_debug(cfg->debug);
+
+	l.store = ipx_store_new();
+	if (!l.store)
+		return 1;
+	rc = ipx_collector_open(&l.col, l.store);
+	if (rc < 0) {
+		ipx_log_warnx("cannot open XFRM netlink sockets: %s (needs CAP_NET_ADMIN)",
+			      strerror(-rc));
+		goto out_store;
+	}
+	ipx_collector_set_xfrm_stat_path(l.col, cfg->xfrm_stat_path);
+	/* Know the kernel's state before the first request can arrive. */
+	resync(&l, "start");
+	l.next_refresh = mono_now() + cfg->refresh_interval;
+
+	agentx_setup(cfg);
+	if (init_agent("ipsec-agentx") != 0) {
+		ipx_log_warnx("init_agent failed");
+		goto out_collector;
+	}
+	mib.store = l.store;
+	mib.status = ipx_collector_status(l.col);
+	if (ipx_mib_register(&mib) < 0)
+		goto out_agent;
+	init_snmp("ipsec-agentx");
+	ipx_log_info("ipsec-agentx " IPX_VERSION " started: %zu SAs, %zu policies",
+		     ipx_store_sa_count(l.store), ipx_store_policy_count(l.store));
+
+	while (!stop_requested)
+		loop_once(&l);
+	ipx_log_info("ipsec-agentx stopping on signal %d", (int)stop_requested);
+	status = 0;
+	snmp_shutdown("ipsec-agentx");
+out_agent:
+	shutdown_agent();
+out_collector:
+	ipx_collector_close(l.col);
+out_store:
+	ipx_store_free(l.store);
+	return status;
+}

@@ -1,0 +1,16 @@
+/* Registers every group of IPSEC-AGENTX-MIB with the agent. */
+#include "groups.h"
+
+int ipx_mib_register(struct ipx_mib_ctx *ctx)
+{
+	int rc = 0;
+
+	rc |= ipx_group_register(ipsecAgentStatus_group(ctx), 1);
+	rc |= ipx_group_register(ipsecSaTable_group(ctx), 0);
+	rc |= ipx_group_register(ipsecPolicyTable_group(ctx), 0);
+	rc |= ipx_group_register(ipsecPolicyTmplTable_group(ctx), 0);
+	rc |= ipx_group_register(ipsecXfrmStats_group(ctx), 1);
+	rc |= ipx_group_register(ipsecXfrmStatTable_group(ctx), 0);
+	rc |= ipx_group_register(ipsecXfrmInfo_group(ctx), 1);
+	return rc ? -1 : 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * Pure parsers of XFRM netlink messages into the structs of xfrm.h.
+ *
+ * Every attribute is length-checked before use. Each parser that meets key material
+ * (XFRMA_ALG_*) copies name and key length only and wipes the key bytes in the message
+ * with OPENSSL_cleanse() before returning, which is why the message is not const.
+ * Return 0, or -EBADMSG for a malformed or truncated message (nothing of it is kept).
+ */
+#ifndef IPX_XFRM_PARSE_H
+#define IPX_XFRM_PARSE_H
+
+#include <linux/netlink.h>
+#include <stdint.h>
+
+#include "ipsec_agentx/xfrm.h"
+
+/* XFRM_MSG_NEWSA / UPDSA and dump replies. */
+int ipx_parse_sa(struct nlmsghdr *nlh, struct ipx_sa *out);
+/* XFRM_MSG_DELSA: the SA's identity; when the message carries the full SA, also *full. */
+int ipx_parse_delsa(struct nlmsghdr *nlh, struct ipx_sa_key *key);
+/* XFRM_MSG_EXPIRE: the SA and whether the expiry is hard. */
+int ipx_parse_expire(struct nlmsghdr *nlh, struct ipx_sa *out, int *hard);
+/* XFRM_MSG_NEWPOLICY / UPDPOLICY and dump replies; XFRM_MSG_POLEXPIRE. */
+int ipx_parse_policy(struct nlmsghdr *nlh, struct ipx_policy *out);
+/* XFRM_MSG_DELPOLICY. */
+int ipx_parse_delpolicy(struct nlmsghdr *nlh, struct ipx_policy_key *key);
+/* XFRM_MSG_ACQUIRE: the policy that triggered it. */
+int ipx_parse_acquire(struct nlmsghdr *nlh, struct ipx_policy *out);
+/* XFRM_MSG_NEWSADINFO / NEWSPDINFO. */
+int ipx_parse_sadinfo(struct nlmsghdr *nlh, struct ipx_sad_info *out);
+int ipx_parse_spdinfo(struct nlmsghdr *nlh, struct ipx_spd_info *out);
+
+/* /proc/net/xfrm_stat text: every "Name value" line, whatever names the kernel has. */
+int ipx_parse_xfrm_stat(const char *text, char (**names)[48], uint64_t **values, size_t *n);
+
+#endif

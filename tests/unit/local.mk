@@ -1,0 +1,1 @@
+include $(srcdir)/tests/unit/xfrm-parse.mk
