@@ -6,3 +6,6 @@ AM_TESTS_ENVIRONMENT = \
 
 include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/tools/local.mk
+include $(srcdir)/tests/mib/local.mk
+include $(srcdir)/tests/integration/local.mk
+include $(srcdir)/tests/lab/local.mk

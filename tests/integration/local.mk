@@ -1,0 +1,2 @@
+TESTS += tests/integration/host-policy.sh
+EXTRA_DIST += tests/integration

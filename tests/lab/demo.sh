@@ -1,0 +1,50 @@
+#!/bin/bash
+# The README's demo, run INSIDE user-mode-linux by `tools/bootstrap demo`: a strongSwan
+# tunnel between namespaces moon and sun, pings through it, and what ipsec-agentx
+# (in moon, behind a private snmpd) shows of it.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${IPX_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
+top_builddir=${IPX_TOP_BUILDDIR:-$top_srcdir/build}
+. "$here/lab.sh"
+. "$top_srcdir/tests/integration/snmplib.sh"
+
+NS=moon
+WORK=$LAB_DIR/snmp
+mkdir -p "$WORK"
+trap 'daemon_stop 2>/dev/null || true; snmpd_stop' EXIT
+
+title() { printf '\n===== %s =====\n' "$*"; }
+show() { echo "\$ $*"; "$@"; }
+
+lab_net_up
+lab_tunnel_up
+snmpd_start
+daemon_start -r 1
+wait_registered 30
+lab_ping 3
+sleep 2
+
+title "strongSwan on moon"
+lab_swanctl moon --list-sas
+title "the kernel's SAs on moon (ip -s xfrm state, keys elided)"
+in_ns ip -s xfrm state | sed -E 's/0x[0-9a-f]{16,}/<key>/'
+walk() { snmp snmpwalk -OQs -- "$@"; }
+title "ipsecSaTable: show crypto ipsec sa"
+for col in ipsecSaDstAddress ipsecSaSpi ipsecSaDirection ipsecSaMode ipsecSaEncAlg \
+	ipsecSaAuthAlg ipsecSaAeadAlg ipsecSaOctets ipsecSaPackets ipsecSaHardExpiresIn; do
+	walk "IPSEC-AGENTX-MIB::$col"
+done
+title "one SA, every column (snmpwalk ... ipsecSaTable, row 1)"
+walk IPSEC-AGENTX-MIB::ipsecSaTable | grep '\.1 = '
+title "ipsecPolicyTable and ipsecPolicyTmplTable: show crypto map"
+snmp snmptable -Cb -Ci -Cw 160 -- IPSEC-AGENTX-MIB::ipsecPolicyTable
+snmp snmptable -Cb -Ci -Cw 160 -- IPSEC-AGENTX-MIB::ipsecPolicyTmplTable
+title "drop counters: show crypto engine connections dropped-packet"
+walk IPSEC-AGENTX-MIB::ipsecXfrmStats | grep -v ' = 0$' || echo "(all counters are 0)"
+walk IPSEC-AGENTX-MIB::ipsecXfrmInfo
+title "agent status"
+walk IPSEC-AGENTX-MIB::ipsecAgentStatus
+daemon_stop
+echo
+echo "demo: done"

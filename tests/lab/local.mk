@@ -1,0 +1,12 @@
+# The user-mode-linux lab. ASan cannot run inside UML (its shadow memory does not fit
+# UML's address space), so the lab gets its own build of the daemon under UBSan alone.
+check_PROGRAMS += tests/lab/ipsec-agentx-ubsan
+tests_lab_ipsec_agentx_ubsan_SOURCES = agent/main.c $(agent_libipxagent_a_SOURCES) $(src_libipx_a_SOURCES)
+tests_lab_ipsec_agentx_ubsan_CFLAGS = -std=c11 $(WARN_CFLAGS) -g \
+	-fsanitize=undefined -fno-sanitize-recover=all \
+	$(NETSNMP_CFLAGS) $(LIBMNL_CFLAGS) $(OPENSSL_CFLAGS)
+tests_lab_ipsec_agentx_ubsan_LDFLAGS = -fsanitize=undefined
+tests_lab_ipsec_agentx_ubsan_LDADD = $(NETSNMP_LIBS) $(LIBMNL_LIBS) $(OPENSSL_LIBS)
+
+TESTS += tests/lab/run-sa-tunnel.sh
+EXTRA_DIST += tests/lab
