@@ -1,1 +1,2 @@
 dist_mib_DATA += mibs/IPSEC-AGENTX-MIB.txt
+EXTRA_DIST += mibs/README.md
