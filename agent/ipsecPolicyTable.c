@@ -3,6 +3,7 @@
  * Templates get their own table because a policy may stack several (IPComp over ESP).
  */
 #include <linux/xfrm.h>
+#include <string.h>
 
 #include "groups.h"
 #include "oids.h"
@@ -167,16 +168,28 @@ static size_t tmpl_row_index(void *ctx, const void *row, oid *out)
 	return 2;
 }
 
+/* Transport-mode templates carry all-zero endpoints: the MIB shows them as unset. */
+static struct ipx_addr endpoint(const struct ipx_addr *a)
+{
+	static const uint8_t zero[16];
+	struct ipx_addr e = *a;
+
+	if (memcmp(a->bytes, zero, sizeof(zero)) == 0)
+		e.family = 0;
+	return e;
+}
+
 static int tmpl_get(void *ctx, const void *row, unsigned int col, struct ipx_val *v)
 {
 	const struct tmpl_ref *t = row;
 	const struct ipx_tmpl *tm = &t->policy->pol.tmpl[t->n - 1];
+	struct ipx_addr src = endpoint(&tm->saddr), dst = endpoint(&tm->daddr);
 
 	switch (col) {
-	case COL_T_SRC_TYPE: ipx_val_inet_type(v, &tm->saddr); break;
-	case COL_T_SRC: ipx_val_inet_addr(v, &tm->saddr); break;
-	case COL_T_DST_TYPE: ipx_val_inet_type(v, &tm->daddr); break;
-	case COL_T_DST: ipx_val_inet_addr(v, &tm->daddr); break;
+	case COL_T_SRC_TYPE: ipx_val_inet_type(v, &src); break;
+	case COL_T_SRC: ipx_val_inet_addr(v, &src); break;
+	case COL_T_DST_TYPE: ipx_val_inet_type(v, &dst); break;
+	case COL_T_DST: ipx_val_inet_addr(v, &dst); break;
 	case COL_T_PROTOCOL: ipx_val_int(v, tm->proto); break;
 	case COL_T_MODE: ipx_val_int(v, ipx_mib_mode(tm->mode)); break;
 	case COL_T_REQID: ipx_val_gauge(v, tm->reqid); break;

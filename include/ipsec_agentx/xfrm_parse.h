@@ -16,12 +16,15 @@
 
 /* XFRM_MSG_NEWSA / UPDSA and dump replies. */
 int ipx_parse_sa(struct nlmsghdr *nlh, struct ipx_sa *out);
-/* XFRM_MSG_DELSA: the SA's identity; when the message carries the full SA, also *full. */
+/* XFRM_MSG_DELSA: the SA's identity (mark and if_id from their attributes). */
 int ipx_parse_delsa(struct nlmsghdr *nlh, struct ipx_sa_key *key);
 /* XFRM_MSG_EXPIRE: the SA and whether the expiry is hard. */
 int ipx_parse_expire(struct nlmsghdr *nlh, struct ipx_sa *out, int *hard);
 /* XFRM_MSG_NEWPOLICY / UPDPOLICY and dump replies; XFRM_MSG_POLEXPIRE. */
 int ipx_parse_policy(struct nlmsghdr *nlh, struct ipx_policy *out);
+/* XFRM_MSG_POLEXPIRE: the policy and whether the expiry is hard (the kernel then deletes it
+ * without a DELPOLICY). */
+int ipx_parse_polexpire(struct nlmsghdr *nlh, struct ipx_policy *out, int *hard);
 /* XFRM_MSG_DELPOLICY. */
 int ipx_parse_delpolicy(struct nlmsghdr *nlh, struct ipx_policy_key *key);
 /* XFRM_MSG_ACQUIRE: the policy that triggered it. */

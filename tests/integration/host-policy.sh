@@ -14,18 +14,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/ipx-host.XXXXXX)
 NS=ipx-host-$$
 cleanup() {
-	daemon_stop 2>/dev/null || true
-	snmpd_stop
+	stop_all
 	ip netns del "$NS" 2>/dev/null || true
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 ip netns add "$NS"
 in_ns ip link set lo up
-in_ns ip link add dummy0 type dummy
-in_ns ip addr add 192.0.2.1/24 dev dummy0
-in_ns ip link set dummy0 up
-in_ns ip route add 203.0.113.0/24 dev dummy0
+# The host kernel has veth but no dummy interfaces.
+in_ns ip link add veth0 type veth peer name veth1
+in_ns ip addr add 192.0.2.1/24 dev veth0
+in_ns ip link set veth0 up
+in_ns ip link set veth1 up
+in_ns ip route add 203.0.113.0/24 dev veth0
 
 compare_policies() {
 	in_ns ip -s xfrm policy >"$WORK/ip-policy.txt"
@@ -64,7 +65,7 @@ in_ns ip xfrm policy add src 198.51.100.7/32 dst 203.0.113.7/32 proto icmp dir o
 in_ns ip xfrm policy delete src 198.51.100.0/24 dst 203.0.113.0/24 dir out
 sleep 1
 compare_policies || fail "policies differ after add/delete events"
-resyncs=$(snmp snmpget -Oqv -- "$IPX_OID.1.1.3.0")
+resyncs=$(snmp snmpget -OqvU -- "$IPX_OID.1.1.3.0")
 [ "$resyncs" = 1 ] || fail "expected events alone to keep up (resyncs=$resyncs)"
 
 # 3. snmpd restarts; the daemon registers again by itself.
@@ -87,7 +88,7 @@ python3 "$here/xfrmcmp.py" stat "$WORK/xfrm_stat.txt" "$WORK/walk-stat.txt" ||
 	fail "drop counters differ from /proc/net/xfrm_stat"
 n=$(walk_raw "$IPX_OID.1.6" | wc -l)
 [ "$n" = 11 ] || fail "expected 11 SAD/SPD info scalars, got $n"
-spd_out=$(snmp snmpget -Oqv -- "$IPX_OID.1.6.5.0")
+spd_out=$(snmp snmpget -OqvU -- "$IPX_OID.1.6.5.0")
 [ "$spd_out" = "$(in_ns ip xfrm policy list dir out | grep -c '^src')" ] ||
 	fail "ipsecSpdOutCount $spd_out differs from ip xfrm policy"
 daemon_stop

@@ -11,6 +11,12 @@ in_ns() {
 	if [ -n "${NS:-}" ]; then ip netns exec "$NS" "$@"; else "$@"; fi
 }
 
+# The command line that runs a program in $NS. Used for background jobs, so that $! is
+# the program itself (ip netns exec execs it), not a subshell running in_ns.
+ns_prefix() {
+	[ -z "${NS:-}" ] || echo "ip netns exec $NS"
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
@@ -35,8 +41,8 @@ agentXSocket unix:$WORK/agentx.sock
 rocommunity public 127.0.0.1
 CONF
 	rm -f "$WORK/agentx.sock"
-	in_ns /usr/sbin/snmpd -f -Lf "$WORK/snmpd.log" -C -c "$WORK/snmpd.conf" \
-		-p "$WORK/snmpd.pid" -M /dev/null -m '' </dev/null &
+	$(ns_prefix) /usr/sbin/snmpd -f -Lf "$WORK/snmpd.log" -C -c "$WORK/snmpd.conf" \
+		-p "$WORK/snmpd.pid" -M /dev/null -m "" </dev/null >>"$WORK/snmpd.out" 2>&1 &
 	SNMPD_PID=$!
 	wait_for 20 test -S "$WORK/agentx.sock" || fail "snmpd did not open its AgentX socket"
 }
@@ -52,7 +58,7 @@ snmpd_stop() {
 # IPX_WRAPPER (e.g. "valgrind --error-exitcode=99 ...") runs it under a tool.
 daemon_start() {
 	# shellcheck disable=SC2086
-	in_ns ${IPX_WRAPPER:-} "${IPX_DAEMON:-$top_builddir/agent/ipsec-agentx}" -f -x "$WORK/agentx.sock" "$@" \
+	$(ns_prefix) ${IPX_WRAPPER:-} "${IPX_DAEMON:-$top_builddir/agent/ipsec-agentx}" -f -x "$WORK/agentx.sock" "$@" \
 		</dev/null >>"$WORK/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 }
@@ -64,7 +70,17 @@ daemon_stop() {
 	wait "$DAEMON_PID" || rc=$?
 	DAEMON_PID=
 	# A sanitizer or valgrind report turns a clean stop into a failure.
-	[ "$rc" -eq 0 ] || fail "daemon exited with status $rc (see $WORK/daemon.log)"
+	if [ "$rc" -ne 0 ]; then
+		tail -30 "$WORK/daemon.log" >&2
+		fail "daemon exited with status $rc (see $WORK/daemon.log)"
+	fi
+}
+
+# For EXIT traps: stop everything, whatever state the test died in.
+stop_all() {
+	[ -z "${DAEMON_PID:-}" ] || { kill -TERM "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; } || true
+	DAEMON_PID=
+	snmpd_stop
 }
 
 # snmp CMD [OPTIONS...] -- OID...
@@ -81,9 +97,10 @@ snmp() {
 		-m +IPSEC-AGENTX-MIB "${opts[@]}" "udp:127.0.0.1:$SNMP_PORT" "$@"
 }
 
-# Machine-readable walk of OID: numeric OIDs, hex strings, no types.
+# Machine-readable walk of OID: numeric OIDs, every string in hex, no types. No MIB is
+# loaded, so no DISPLAY-HINT reformats a value.
 walk_raw() {
-	snmp snmpbulkwalk -Cr25 -On -Ox -Oe -OQ -Ot -- "$@"
+	snmp snmpbulkwalk -m '' -Cr25 -On -Ox -Oe -OQ -Ot -- "$@"
 }
 
 registered() {

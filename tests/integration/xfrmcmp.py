@@ -10,7 +10,6 @@ reduced to the same records; any difference is printed and the exit status is 1.
 """
 import ipaddress
 import re
-import socket
 import sys
 
 ROOT = ".1.3.6.1.4.1.8072.9999.9999.4500.1"
@@ -39,9 +38,8 @@ def parse_walk(path):
 
 
 def as_bytes(value):
-    if value in ('""', ""):
-        return b""
-    return bytes(int(x, 16) for x in value.split())
+    """snmpwalk -Ox prints octet strings as "C0 00 02 01 " (quoted, wrapped at 16)."""
+    return bytes(int(x, 16) for x in value.replace('"', " ").split())
 
 
 def as_addr(value):
@@ -62,14 +60,28 @@ def table(rows, table_oid, index_len):
     return out
 
 
+def load_protocols():
+    """Number -> name as /etc/protocols has it, which is also where `ip` looks."""
+    names = {}
+    try:
+        with open("/etc/protocols") as f:
+            for line in f:
+                w = line.split("#")[0].split()
+                if len(w) >= 2 and w[1].isdigit():
+                    names.setdefault(int(w[1]), w[0])
+    except OSError:
+        pass
+    return names
+
+
+PROTOCOL_NAMES = load_protocols()
+
+
 def proto_name(num):
     num = int(num)
     if num == 0:
         return None
-    try:
-        return socket.getprotobynumber(num)
-    except OSError:
-        return str(num)
+    return PROTOCOL_NAMES.get(num, str(num))
 
 
 def norm_proto(word):

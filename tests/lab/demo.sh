@@ -12,7 +12,7 @@ top_builddir=${IPX_TOP_BUILDDIR:-$top_srcdir/build}
 NS=moon
 WORK=$LAB_DIR/snmp
 mkdir -p "$WORK"
-trap 'daemon_stop 2>/dev/null || true; snmpd_stop' EXIT
+trap stop_all EXIT
 
 title() { printf '\n===== %s =====\n' "$*"; }
 show() { echo "\$ $*"; "$@"; }

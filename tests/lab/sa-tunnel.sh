@@ -16,7 +16,7 @@ IPX_DAEMON=${IPX_DAEMON:-$top_builddir/tests/lab/ipsec-agentx-ubsan}
 NS=moon
 WORK=$LAB_DIR/snmp
 mkdir -p "$WORK"
-trap 'daemon_stop 2>/dev/null || true; snmpd_stop' EXIT
+trap stop_all EXIT
 
 lab_net_up
 lab_tunnel_up --rekey 20
