@@ -10,7 +10,6 @@
 #include <syslog.h>
 #include <time.h>
 
-
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
@@ -52,10 +51,10 @@ static void agentx_setup(const struct ipx_config *cfg)
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
 	if (cfg->agentx_socket[0])
 		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET,
-				      cfg->agentx_socket);
+		                      cfg->agentx_socket);
 	/* Reconnects to a restarted snmpd come from this ping; keep it short. */
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
-			   (int)cfg->ping_interval);
+	                   (int)cfg->ping_interval);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
 	/* Nothing is persisted yet: leave Net-SNMP's state directory alone. */
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
@@ -79,8 +78,8 @@ static void resync(struct loop *l, const char *why)
 		ipx_log_warnx("resync (%s) failed: %s; serving what is known", why, strerror(-rc));
 	else
 		ipx_log_debug("agent", "resync (%s): %zu SAs, %zu policies in %.3f s", why,
-			      ipx_store_sa_count(l->store), ipx_store_policy_count(l->store),
-			      l->last_resync - t0);
+		              ipx_store_sa_count(l->store), ipx_store_policy_count(l->store),
+		              l->last_resync - t0);
 }
 
 /* Seconds until our next timer, capped so Net-SNMP's own timeout is honoured too. */
@@ -165,7 +164,7 @@ int ipx_daemon_run(const struct ipx_config *cfg)
 	rc = ipx_collector_open(&l.col, l.store);
 	if (rc < 0) {
 		ipx_log_warnx("cannot open XFRM netlink sockets: %s (needs CAP_NET_ADMIN)",
-			      strerror(-rc));
+		              strerror(-rc));
 		goto out_store;
 	}
 	ipx_collector_set_xfrm_stat_path(l.col, cfg->xfrm_stat_path);
@@ -184,7 +183,7 @@ int ipx_daemon_run(const struct ipx_config *cfg)
 		goto out_agent;
 	init_snmp("ipsec-agentx");
 	ipx_log_info("ipsec-agentx " IPX_VERSION " started: %zu SAs, %zu policies",
-		     ipx_store_sa_count(l.store), ipx_store_policy_count(l.store));
+	             ipx_store_sa_count(l.store), ipx_store_policy_count(l.store));
 
 	while (!stop_requested)
 		loop_once(&l);

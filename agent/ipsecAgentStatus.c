@@ -3,8 +3,13 @@
 #include "oids.h"
 
 enum status_column {
-	COL_VERSION = 1, COL_LAST_RESYNC, COL_RESYNCS, COL_MALFORMED, COL_EVENTS_HEALTHY,
-	COL_OVERRUNS, COL_EVENTS,
+	COL_VERSION = 1,
+	COL_LAST_RESYNC,
+	COL_RESYNCS,
+	COL_MALFORMED,
+	COL_EVENTS_HEALTHY,
+	COL_OVERRUNS,
+	COL_EVENTS,
 	COL_STATUS_LAST = COL_EVENTS,
 };
 
@@ -32,15 +37,15 @@ static int status_get(void *ctx, const void *row, unsigned int col, struct ipx_v
 const struct ipx_group *ipsecAgentStatus_group(struct ipx_mib_ctx *ctx)
 {
 	static struct ipx_group g = {
-		.name = "ipsecAgentStatus",
-		.base = status_oid,
-		.base_len = OID_LENGTH(status_oid),
-		.min_col = COL_VERSION,
-		.max_col = COL_STATUS_LAST,
-		.row_get = ipx_scalar_row_get,
-		.row_next = ipx_scalar_row_next,
-		.row_index = ipx_scalar_row_index,
-		.get = status_get,
+	    .name = "ipsecAgentStatus",
+	    .base = status_oid,
+	    .base_len = OID_LENGTH(status_oid),
+	    .min_col = COL_VERSION,
+	    .max_col = COL_STATUS_LAST,
+	    .row_get = ipx_scalar_row_get,
+	    .row_next = ipx_scalar_row_next,
+	    .row_index = ipx_scalar_row_index,
+	    .get = status_get,
 	};
 
 	g.ctx = ctx;

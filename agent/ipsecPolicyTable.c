@@ -11,16 +11,40 @@
 long ipx_mib_mode(uint8_t mode);
 
 enum policy_column {
-	COL_KERNEL_INDEX = 2, COL_DIRECTION, COL_TYPE, COL_ACTION, COL_PRIORITY,
-	COL_SEL_SRC_TYPE, COL_SEL_SRC, COL_SEL_SRC_PLEN, COL_SEL_DST_TYPE, COL_SEL_DST,
-	COL_SEL_DST_PLEN, COL_SEL_PROTO, COL_SEL_SPORT, COL_SEL_DPORT, COL_SEL_IFINDEX,
-	COL_MARK, COL_MARK_MASK, COL_IF_ID, COL_TMPL_COUNT, COL_ADD_TIME, COL_USE_TIME,
+	COL_KERNEL_INDEX = 2,
+	COL_DIRECTION,
+	COL_TYPE,
+	COL_ACTION,
+	COL_PRIORITY,
+	COL_SEL_SRC_TYPE,
+	COL_SEL_SRC,
+	COL_SEL_SRC_PLEN,
+	COL_SEL_DST_TYPE,
+	COL_SEL_DST,
+	COL_SEL_DST_PLEN,
+	COL_SEL_PROTO,
+	COL_SEL_SPORT,
+	COL_SEL_DPORT,
+	COL_SEL_IFINDEX,
+	COL_MARK,
+	COL_MARK_MASK,
+	COL_IF_ID,
+	COL_TMPL_COUNT,
+	COL_ADD_TIME,
+	COL_USE_TIME,
 	COL_POLICY_LAST = COL_USE_TIME,
 };
 
 enum tmpl_column {
-	COL_T_SRC_TYPE = 2, COL_T_SRC, COL_T_DST_TYPE, COL_T_DST, COL_T_PROTOCOL, COL_T_MODE,
-	COL_T_REQID, COL_T_LEVEL, COL_T_SPI,
+	COL_T_SRC_TYPE = 2,
+	COL_T_SRC,
+	COL_T_DST_TYPE,
+	COL_T_DST,
+	COL_T_PROTOCOL,
+	COL_T_MODE,
+	COL_T_REQID,
+	COL_T_LEVEL,
+	COL_T_SPI,
 	COL_TMPL_LAST = COL_T_SPI,
 };
 
@@ -50,8 +74,7 @@ static size_t policy_row_index(void *ctx, const void *row, oid *out)
 	return 1;
 }
 
-static int policy_get_selector(const struct ipx_selector *sel, unsigned int col,
-			       struct ipx_val *v)
+static int policy_get_selector(const struct ipx_selector *sel, unsigned int col, struct ipx_val *v)
 {
 	switch (col) {
 	case COL_SEL_SRC_TYPE: ipx_val_inet_type(v, &sel->saddr); break;
@@ -203,15 +226,15 @@ static int tmpl_get(void *ctx, const void *row, unsigned int col, struct ipx_val
 const struct ipx_group *ipsecPolicyTable_group(struct ipx_mib_ctx *ctx)
 {
 	static struct ipx_group g = {
-		.name = "ipsecPolicyTable",
-		.base = policy_entry_oid,
-		.base_len = OID_LENGTH(policy_entry_oid),
-		.min_col = COL_KERNEL_INDEX,
-		.max_col = COL_POLICY_LAST,
-		.row_get = policy_row_get,
-		.row_next = policy_row_next,
-		.row_index = policy_row_index,
-		.get = policy_get,
+	    .name = "ipsecPolicyTable",
+	    .base = policy_entry_oid,
+	    .base_len = OID_LENGTH(policy_entry_oid),
+	    .min_col = COL_KERNEL_INDEX,
+	    .max_col = COL_POLICY_LAST,
+	    .row_get = policy_row_get,
+	    .row_next = policy_row_next,
+	    .row_index = policy_row_index,
+	    .get = policy_get,
 	};
 
 	g.ctx = ctx;
@@ -221,15 +244,15 @@ const struct ipx_group *ipsecPolicyTable_group(struct ipx_mib_ctx *ctx)
 const struct ipx_group *ipsecPolicyTmplTable_group(struct ipx_mib_ctx *ctx)
 {
 	static struct ipx_group g = {
-		.name = "ipsecPolicyTmplTable",
-		.base = tmpl_entry_oid,
-		.base_len = OID_LENGTH(tmpl_entry_oid),
-		.min_col = COL_T_SRC_TYPE,
-		.max_col = COL_TMPL_LAST,
-		.row_get = tmpl_row_get,
-		.row_next = tmpl_row_next,
-		.row_index = tmpl_row_index,
-		.get = tmpl_get,
+	    .name = "ipsecPolicyTmplTable",
+	    .base = tmpl_entry_oid,
+	    .base_len = OID_LENGTH(tmpl_entry_oid),
+	    .min_col = COL_T_SRC_TYPE,
+	    .max_col = COL_TMPL_LAST,
+	    .row_get = tmpl_row_get,
+	    .row_next = tmpl_row_next,
+	    .row_index = tmpl_row_index,
+	    .get = tmpl_get,
 	};
 
 	g.ctx = ctx;

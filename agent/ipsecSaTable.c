@@ -7,16 +7,59 @@
 #include "oids.h"
 
 enum sa_column {
-	COL_SRC_TYPE = 2, COL_SRC, COL_DST_TYPE, COL_DST, COL_PROTOCOL, COL_SPI, COL_REQID,
-	COL_MODE, COL_DIRECTION, COL_ENCAP_TYPE, COL_ENCAP_SPORT, COL_ENCAP_DPORT,
-	COL_ENC_ALG, COL_ENC_KEY_BITS, COL_AUTH_ALG, COL_AUTH_KEY_BITS, COL_AUTH_TRUNC_BITS,
-	COL_AEAD_ALG, COL_AEAD_KEY_BITS, COL_AEAD_ICV_BITS, COL_COMP_ALG, COL_REPLAY_WINDOW,
-	COL_ESN, COL_SEL_SRC_TYPE, COL_SEL_SRC, COL_SEL_SRC_PLEN, COL_SEL_DST_TYPE, COL_SEL_DST,
-	COL_SEL_DST_PLEN, COL_SEL_PROTO, COL_SEL_SPORT, COL_SEL_DPORT, COL_MARK, COL_MARK_MASK,
-	COL_IF_ID, COL_SOFT_BYTES, COL_HARD_BYTES, COL_SOFT_PACKETS, COL_HARD_PACKETS,
-	COL_SOFT_ADD_SECS, COL_HARD_ADD_SECS, COL_SOFT_USE_SECS, COL_HARD_USE_SECS, COL_OCTETS,
-	COL_PACKETS, COL_ADD_TIME, COL_LAST_USED, COL_SOFT_EXPIRES_IN, COL_HARD_EXPIRES_IN,
-	COL_REPLAY_DROPS, COL_INTEGRITY_FAILURES, COL_REPLAY_WINDOW_ERRORS, COL_SOFT_EXPIRED,
+	COL_SRC_TYPE = 2,
+	COL_SRC,
+	COL_DST_TYPE,
+	COL_DST,
+	COL_PROTOCOL,
+	COL_SPI,
+	COL_REQID,
+	COL_MODE,
+	COL_DIRECTION,
+	COL_ENCAP_TYPE,
+	COL_ENCAP_SPORT,
+	COL_ENCAP_DPORT,
+	COL_ENC_ALG,
+	COL_ENC_KEY_BITS,
+	COL_AUTH_ALG,
+	COL_AUTH_KEY_BITS,
+	COL_AUTH_TRUNC_BITS,
+	COL_AEAD_ALG,
+	COL_AEAD_KEY_BITS,
+	COL_AEAD_ICV_BITS,
+	COL_COMP_ALG,
+	COL_REPLAY_WINDOW,
+	COL_ESN,
+	COL_SEL_SRC_TYPE,
+	COL_SEL_SRC,
+	COL_SEL_SRC_PLEN,
+	COL_SEL_DST_TYPE,
+	COL_SEL_DST,
+	COL_SEL_DST_PLEN,
+	COL_SEL_PROTO,
+	COL_SEL_SPORT,
+	COL_SEL_DPORT,
+	COL_MARK,
+	COL_MARK_MASK,
+	COL_IF_ID,
+	COL_SOFT_BYTES,
+	COL_HARD_BYTES,
+	COL_SOFT_PACKETS,
+	COL_HARD_PACKETS,
+	COL_SOFT_ADD_SECS,
+	COL_HARD_ADD_SECS,
+	COL_SOFT_USE_SECS,
+	COL_HARD_USE_SECS,
+	COL_OCTETS,
+	COL_PACKETS,
+	COL_ADD_TIME,
+	COL_LAST_USED,
+	COL_SOFT_EXPIRES_IN,
+	COL_HARD_EXPIRES_IN,
+	COL_REPLAY_DROPS,
+	COL_INTEGRITY_FAILURES,
+	COL_REPLAY_WINDOW_ERRORS,
+	COL_SOFT_EXPIRED,
 	COL_SA_LAST = COL_SOFT_EXPIRED,
 };
 
@@ -57,14 +100,10 @@ static long encap_type(const struct ipx_sa *sa)
 	if (!sa->has_encap)
 		return 1;
 	switch (sa->encap_type) {
-	case UDP_ENCAP_ESPINUDP:
-		return 2;
-	case UDP_ENCAP_ESPINUDP_NON_IKE:
-		return 3;
-	case 7: /* TCP_ENCAP_ESPINTCP, absent from older headers */
-		return 4;
-	default:
-		return 1;
+	case UDP_ENCAP_ESPINUDP: return 2;
+	case UDP_ENCAP_ESPINUDP_NON_IKE: return 3;
+	case 7: /* TCP_ENCAP_ESPINTCP, absent from older headers */ return 4;
+	default: return 1;
 	}
 }
 
@@ -80,7 +119,7 @@ static long expires_in(uint64_t limit, uint64_t t0, uint64_t now)
 
 /* The nearer of the add-time and use-time limits, as the kernel applies both. */
 static long sa_expires_in(const struct ipx_sa *sa, uint64_t add_limit, uint64_t use_limit,
-			  uint64_t now)
+                          uint64_t now)
 {
 	long by_add = expires_in(add_limit, sa->add_time, now);
 	long by_use = expires_in(use_limit, sa->use_time, now);
@@ -134,7 +173,7 @@ static int sa_get_algs(const struct ipx_sa *sa, unsigned int col, struct ipx_val
 }
 
 static int sa_get_lifetime(const struct ipx_sa *sa, unsigned int col, struct ipx_val *v,
-			   uint64_t now)
+                           uint64_t now)
 {
 	const struct ipx_lifetime *l = &sa->lft;
 
@@ -217,15 +256,15 @@ static int sa_get(void *ctx, const void *r, unsigned int col, struct ipx_val *v)
 const struct ipx_group *ipsecSaTable_group(struct ipx_mib_ctx *ctx)
 {
 	static struct ipx_group g = {
-		.name = "ipsecSaTable",
-		.base = sa_entry_oid,
-		.base_len = OID_LENGTH(sa_entry_oid),
-		.min_col = COL_SRC_TYPE,
-		.max_col = COL_SA_LAST,
-		.row_get = sa_row_get,
-		.row_next = sa_row_next,
-		.row_index = sa_row_index,
-		.get = sa_get,
+	    .name = "ipsecSaTable",
+	    .base = sa_entry_oid,
+	    .base_len = OID_LENGTH(sa_entry_oid),
+	    .min_col = COL_SRC_TYPE,
+	    .max_col = COL_SA_LAST,
+	    .row_get = sa_row_get,
+	    .row_next = sa_row_next,
+	    .row_index = sa_row_index,
+	    .get = sa_get,
 	};
 
 	g.ctx = ctx;

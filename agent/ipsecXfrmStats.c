@@ -8,15 +8,38 @@
 
 /* In MIB order: scalar n is counter_names[n - 1]. */
 static const char *const counter_names[] = {
-	"XfrmInError", "XfrmInBufferError", "XfrmInHdrError", "XfrmInNoStates",
-	"XfrmInStateProtoError", "XfrmInStateModeError", "XfrmInStateSeqError",
-	"XfrmInStateExpired", "XfrmInStateMismatch", "XfrmInStateInvalid",
-	"XfrmInTmplMismatch", "XfrmInNoPols", "XfrmInPolBlock", "XfrmInPolError",
-	"XfrmOutError", "XfrmOutBundleGenError", "XfrmOutBundleCheckError", "XfrmOutNoStates",
-	"XfrmOutStateProtoError", "XfrmOutStateModeError", "XfrmOutStateSeqError",
-	"XfrmOutStateExpired", "XfrmOutPolBlock", "XfrmOutPolDead", "XfrmOutPolError",
-	"XfrmFwdHdrError", "XfrmOutStateInvalid", "XfrmAcquireError", "XfrmOutStateDirError",
-	"XfrmInStateDirError", "XfrmInIptfsError", "XfrmOutNoQueueSpace",
+    "XfrmInError",
+    "XfrmInBufferError",
+    "XfrmInHdrError",
+    "XfrmInNoStates",
+    "XfrmInStateProtoError",
+    "XfrmInStateModeError",
+    "XfrmInStateSeqError",
+    "XfrmInStateExpired",
+    "XfrmInStateMismatch",
+    "XfrmInStateInvalid",
+    "XfrmInTmplMismatch",
+    "XfrmInNoPols",
+    "XfrmInPolBlock",
+    "XfrmInPolError",
+    "XfrmOutError",
+    "XfrmOutBundleGenError",
+    "XfrmOutBundleCheckError",
+    "XfrmOutNoStates",
+    "XfrmOutStateProtoError",
+    "XfrmOutStateModeError",
+    "XfrmOutStateSeqError",
+    "XfrmOutStateExpired",
+    "XfrmOutPolBlock",
+    "XfrmOutPolDead",
+    "XfrmOutPolError",
+    "XfrmFwdHdrError",
+    "XfrmOutStateInvalid",
+    "XfrmAcquireError",
+    "XfrmOutStateDirError",
+    "XfrmInStateDirError",
+    "XfrmInIptfsError",
+    "XfrmOutNoQueueSpace",
 };
 
 #define N_COUNTERS (sizeof(counter_names) / sizeof(counter_names[0]))
@@ -40,15 +63,15 @@ static int stats_get(void *ctx, const void *row, unsigned int col, struct ipx_va
 const struct ipx_group *ipsecXfrmStats_group(struct ipx_mib_ctx *ctx)
 {
 	static struct ipx_group g = {
-		.name = "ipsecXfrmStats",
-		.base = stats_oid,
-		.base_len = OID_LENGTH(stats_oid),
-		.min_col = 1,
-		.max_col = N_COUNTERS,
-		.row_get = ipx_scalar_row_get,
-		.row_next = ipx_scalar_row_next,
-		.row_index = ipx_scalar_row_index,
-		.get = stats_get,
+	    .name = "ipsecXfrmStats",
+	    .base = stats_oid,
+	    .base_len = OID_LENGTH(stats_oid),
+	    .min_col = 1,
+	    .max_col = N_COUNTERS,
+	    .row_get = ipx_scalar_row_get,
+	    .row_next = ipx_scalar_row_next,
+	    .row_index = ipx_scalar_row_index,
+	    .get = stats_get,
 	};
 
 	g.ctx = ctx;
@@ -58,8 +81,9 @@ const struct ipx_group *ipsecXfrmStats_group(struct ipx_mib_ctx *ctx)
 /* ipsecXfrmStatTable rows are positions in the file, 1-based; a row is its position. */
 static const void *position_row(const struct ipx_mib_ctx *m, uint64_t pos)
 {
-	return (pos >= 1 && pos <= ipx_store_info_const(m->store)->stat.n) ? (const void *)(uintptr_t)pos
-									   : NULL;
+	return (pos >= 1 && pos <= ipx_store_info_const(m->store)->stat.n)
+	           ? (const void *)(uintptr_t)pos
+	           : NULL;
 }
 
 static const void *stat_row_get(void *ctx, const oid *idx, size_t len)
@@ -100,15 +124,15 @@ static int stat_get(void *ctx, const void *row, unsigned int col, struct ipx_val
 const struct ipx_group *ipsecXfrmStatTable_group(struct ipx_mib_ctx *ctx)
 {
 	static struct ipx_group g = {
-		.name = "ipsecXfrmStatTable",
-		.base = stat_entry_oid,
-		.base_len = OID_LENGTH(stat_entry_oid),
-		.min_col = 2,
-		.max_col = 3,
-		.row_get = stat_row_get,
-		.row_next = stat_row_next,
-		.row_index = stat_row_index,
-		.get = stat_get,
+	    .name = "ipsecXfrmStatTable",
+	    .base = stat_entry_oid,
+	    .base_len = OID_LENGTH(stat_entry_oid),
+	    .min_col = 2,
+	    .max_col = 3,
+	    .row_get = stat_row_get,
+	    .row_next = stat_row_next,
+	    .row_index = stat_row_index,
+	    .get = stat_get,
 	};
 
 	g.ctx = ctx;

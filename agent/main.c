@@ -15,24 +15,24 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ipsec-agentx [-f] [-c FILE] [-x SOCKET] [-D TOKENS] [-r SECS]\n"
-		"SNMP AgentX subagent serving IPSEC-AGENTX-MIB from the kernel's XFRM database.\n\n"
-		"  -f, --foreground      stay in the foreground and log to stderr (else syslog)\n"
-		"  -c, --config FILE     read settings from FILE (see README, \"Configuration\")\n"
-		"  -x, --agentx SOCKET   AgentX master socket (default /var/agentx/master)\n"
-		"  -D, --debug TOKENS    debug output for tokens: xfrm,store,agent or all\n"
-		"  -r, --refresh SECS    seconds between full kernel resyncs (default 5)\n"
-		"  -V, --version         print the version and exit\n"
-		"  -h, --help            print this help and exit\n");
+	        "Usage: ipsec-agentx [-f] [-c FILE] [-x SOCKET] [-D TOKENS] [-r SECS]\n"
+	        "SNMP AgentX subagent serving IPSEC-AGENTX-MIB from the kernel's XFRM database.\n\n"
+	        "  -f, --foreground      stay in the foreground and log to stderr (else syslog)\n"
+	        "  -c, --config FILE     read settings from FILE (see README, \"Configuration\")\n"
+	        "  -x, --agentx SOCKET   AgentX master socket (default /var/agentx/master)\n"
+	        "  -D, --debug TOKENS    debug output for tokens: xfrm,store,agent or all\n"
+	        "  -r, --refresh SECS    seconds between full kernel resyncs (default 5)\n"
+	        "  -V, --version         print the version and exit\n"
+	        "  -h, --help            print this help and exit\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"foreground", no_argument, NULL, 'f'},  {"config", required_argument, NULL, 'c'},
-		{"agentx", required_argument, NULL, 'x'}, {"debug", required_argument, NULL, 'D'},
-		{"refresh", required_argument, NULL, 'r'}, {"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"foreground", no_argument, NULL, 'f'},    {"config", required_argument, NULL, 'c'},
+	    {"agentx", required_argument, NULL, 'x'},  {"debug", required_argument, NULL, 'D'},
+	    {"refresh", required_argument, NULL, 'r'}, {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	struct ipx_config cfg;
 	const char *config_file = NULL, *socket = NULL, *debug = NULL, *refresh = NULL;

@@ -87,7 +87,8 @@ int ipx_config_load(struct ipx_config *cfg, const char *path, char *err, size_t 
 			break;
 		}
 		if (apply(cfg, key, value, &why) < 0) {
-			snprintf(err, errlen, "%s:%u: %s: %s \"%s\"", path, lineno, why, key, value);
+			snprintf(err, errlen, "%s:%u: %s: %s \"%s\"", path, lineno, why, key,
+			         value);
 			rc = -EINVAL;
 			break;
 		}

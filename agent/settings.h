@@ -5,9 +5,9 @@
 #include <stddef.h>
 
 struct ipx_config {
-	char agentx_socket[256];   /* empty: Net-SNMP's default (/var/agentx/master) */
-	unsigned int refresh_interval; /* seconds between full kernel resyncs (counters) */
-	unsigned int ping_interval;    /* AgentX ping/reconnect interval, seconds */
+	char agentx_socket[256];          /* empty: Net-SNMP's default (/var/agentx/master) */
+	unsigned int refresh_interval;    /* seconds between full kernel resyncs (counters) */
+	unsigned int ping_interval;       /* AgentX ping/reconnect interval, seconds */
 	unsigned int resync_min_interval; /* lower bound between overrun-triggered resyncs */
 	char debug[256];
 	char xfrm_stat_path[256];

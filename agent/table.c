@@ -12,7 +12,7 @@ static int under_base(const struct ipx_group *g, const oid *name, size_t len)
 }
 
 static int resolve_get(const struct ipx_group *g, const oid *name, size_t len, oid *out,
-		       size_t *outlen, struct ipx_val *v)
+                       size_t *outlen, struct ipx_val *v)
 {
 	const void *row;
 	unsigned int col;
@@ -32,7 +32,7 @@ static int resolve_get(const struct ipx_group *g, const oid *name, size_t len, o
 
 /* The first instance in column col whose row comes after idx (or the first row). */
 static int next_in_column(const struct ipx_group *g, unsigned int col, const oid *idx,
-			  size_t idxlen, oid *out, size_t *outlen, struct ipx_val *v)
+                          size_t idxlen, oid *out, size_t *outlen, struct ipx_val *v)
 {
 	oid rowidx[IPX_MAX_INDEX_LEN];
 	size_t rowlen;
@@ -54,7 +54,7 @@ static int next_in_column(const struct ipx_group *g, unsigned int col, const oid
 }
 
 static int resolve_getnext(const struct ipx_group *g, const oid *name, size_t len, oid *out,
-			   size_t *outlen, struct ipx_val *v)
+                           size_t *outlen, struct ipx_val *v)
 {
 	unsigned int col = g->min_col;
 	const oid *idx = NULL;
@@ -77,8 +77,8 @@ static int resolve_getnext(const struct ipx_group *g, const oid *name, size_t le
 	return SNMP_ENDOFMIBVIEW;
 }
 
-int ipx_table_resolve(const struct ipx_group *g, int mode, const oid *name, size_t len,
-		      oid *out, size_t *outlen, struct ipx_val *v)
+int ipx_table_resolve(const struct ipx_group *g, int mode, const oid *name, size_t len, oid *out,
+                      size_t *outlen, struct ipx_val *v)
 {
 	memset(v, 0, sizeof(*v));
 	if (mode == MODE_GET)
@@ -103,7 +103,7 @@ static void answer(netsnmp_variable_list *vb, const oid *name, size_t len, const
 }
 
 static int group_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
-			 netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+                         netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
 	const struct ipx_group *g = handler->myvoid;
 	oid out[MAX_OID_LEN];
@@ -122,7 +122,8 @@ static int group_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
 
 		if (r->processed)
 			continue;
-		rc = ipx_table_resolve(g, reqinfo->mode, vb->name, vb->name_length, out, &outlen, &v);
+		rc = ipx_table_resolve(g, reqinfo->mode, vb->name, vb->name_length, out, &outlen,
+		                       &v);
 		if (rc == 0)
 			answer(vb, out, outlen, &v);
 		else if (reqinfo->mode == MODE_GET)

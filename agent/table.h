@@ -53,8 +53,8 @@ struct ipx_group {
  * SNMP_NOSUCHINSTANCE for a GET that has no answer, SNMP_ENDOFMIBVIEW for a GETNEXT
  * that runs past the group.
  */
-int ipx_table_resolve(const struct ipx_group *g, int mode, const oid *name, size_t len,
-		      oid *out, size_t *outlen, struct ipx_val *v);
+int ipx_table_resolve(const struct ipx_group *g, int mode, const oid *name, size_t len, oid *out,
+                      size_t *outlen, struct ipx_val *v);
 
 /* Registers g with the agent: scalar groups as an OID range, tables at their entry. */
 int ipx_group_register(const struct ipx_group *g, int scalars);

@@ -62,28 +62,17 @@ static uint64_t wall_now(void)
 static const char *msg_name(uint16_t type)
 {
 	switch (type) {
-	case XFRM_MSG_NEWSA:
-		return "NEWSA";
-	case XFRM_MSG_UPDSA:
-		return "UPDSA";
-	case XFRM_MSG_DELSA:
-		return "DELSA";
-	case XFRM_MSG_EXPIRE:
-		return "EXPIRE";
-	case XFRM_MSG_NEWPOLICY:
-		return "NEWPOLICY";
-	case XFRM_MSG_UPDPOLICY:
-		return "UPDPOLICY";
-	case XFRM_MSG_DELPOLICY:
-		return "DELPOLICY";
-	case XFRM_MSG_POLEXPIRE:
-		return "POLEXPIRE";
-	case XFRM_MSG_ACQUIRE:
-		return "ACQUIRE";
-	case XFRM_MSG_NEWSADINFO:
-		return "NEWSADINFO";
-	case XFRM_MSG_NEWSPDINFO:
-		return "NEWSPDINFO";
+	case XFRM_MSG_NEWSA: return "NEWSA";
+	case XFRM_MSG_UPDSA: return "UPDSA";
+	case XFRM_MSG_DELSA: return "DELSA";
+	case XFRM_MSG_EXPIRE: return "EXPIRE";
+	case XFRM_MSG_NEWPOLICY: return "NEWPOLICY";
+	case XFRM_MSG_UPDPOLICY: return "UPDPOLICY";
+	case XFRM_MSG_DELPOLICY: return "DELPOLICY";
+	case XFRM_MSG_POLEXPIRE: return "POLEXPIRE";
+	case XFRM_MSG_ACQUIRE: return "ACQUIRE";
+	case XFRM_MSG_NEWSADINFO: return "NEWSADINFO";
+	case XFRM_MSG_NEWSPDINFO: return "NEWSPDINFO";
 	}
 	return "netlink";
 }
@@ -340,8 +329,7 @@ static int apply_event(struct ipx_collector *c, struct nlmsghdr *nlh, uint64_t n
 		if (rc == 0 && ipx_store_sa_delete(c->st, &sa_key) == -ENOENT)
 			rc = 0; /* never seen: nothing to forget */
 		return rc;
-	case XFRM_MSG_EXPIRE:
-		return apply_expire(c, nlh, now);
+	case XFRM_MSG_EXPIRE: return apply_expire(c, nlh, now);
 	case XFRM_MSG_NEWPOLICY:
 	case XFRM_MSG_UPDPOLICY:
 		rc = ipx_parse_policy(nlh, &pol);
@@ -351,8 +339,7 @@ static int apply_event(struct ipx_collector *c, struct nlmsghdr *nlh, uint64_t n
 		if (rc == 0 && ipx_store_policy_delete(c->st, &pol_key) == -ENOENT)
 			rc = 0;
 		return rc;
-	case XFRM_MSG_POLEXPIRE:
-		return apply_polexpire(c, nlh, now);
+	case XFRM_MSG_POLEXPIRE: return apply_polexpire(c, nlh, now);
 	case XFRM_MSG_ACQUIRE:
 		rc = ipx_parse_acquire(nlh, &pol);
 		if (rc == 0)
@@ -733,12 +720,8 @@ static int ifa_cb(const struct nlattr *attr, void *data)
 	struct ifa_walk *w = data;
 
 	switch (mnl_attr_get_type(attr)) {
-	case IFA_LOCAL:
-		w->local = attr;
-		break;
-	case IFA_ADDRESS:
-		w->address = attr;
-		break;
+	case IFA_LOCAL: w->local = attr; break;
+	case IFA_ADDRESS: w->address = attr; break;
 	}
 	w->end = (const char *)attr + MNL_ALIGN(mnl_attr_get_len(attr));
 	return MNL_CB_OK;

@@ -109,7 +109,7 @@ static void *order_next(const struct order *o, uint32_t id)
 /* ---- hash table on kernel identity ------------------------------------------------- */
 
 struct hash_ops {
-	size_t next_off;                                  /* offset of the chain pointer */
+	size_t next_off;                               /* offset of the chain pointer */
 	size_t (*pack)(const void *row, uint8_t *out); /* canonical key bytes of a row */
 };
 
@@ -254,13 +254,13 @@ static size_t pack_policy_row(const void *row, uint8_t *out)
 }
 
 static const struct hash_ops sa_hash_ops = {
-	.next_off = offsetof(struct ipx_sa_row, hash_next),
-	.pack = pack_sa_row,
+    .next_off = offsetof(struct ipx_sa_row, hash_next),
+    .pack = pack_sa_row,
 };
 
 static const struct hash_ops policy_hash_ops = {
-	.next_off = offsetof(struct ipx_policy_row, hash_next),
-	.pack = pack_policy_row,
+    .next_off = offsetof(struct ipx_policy_row, hash_next),
+    .pack = pack_policy_row,
 };
 
 /* ---- the store ---------------------------------------------------------------------- */
@@ -514,7 +514,7 @@ int ipx_store_sa_expire(struct ipx_store *st, const struct ipx_sa *sa, int hard,
 /* ---- policies ----------------------------------------------------------------------- */
 
 const struct ipx_policy_row *ipx_store_policy_find(const struct ipx_store *st,
-						   const struct ipx_policy_key *key)
+                                                   const struct ipx_policy_key *key)
 {
 	uint8_t k[KEY_MAX];
 
@@ -630,7 +630,7 @@ size_t ipx_store_sync_end(struct ipx_store *st, enum ipx_sync_kind kind)
 	}
 	if (removed)
 		ipx_log_debug("store", "resync removed %zu %s rows the kernel no longer has",
-			      removed, kind == IPX_SYNC_SA ? "SA" : "policy");
+		              removed, kind == IPX_SYNC_SA ? "SA" : "policy");
 	notify(st, &ev);
 	return removed;
 }

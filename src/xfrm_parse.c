@@ -241,8 +241,7 @@ static int conv_addr(struct ipx_addr *out, const xfrm_address_t *a, uint16_t fam
 		out->family = AF_INET6;
 		memcpy(out->bytes, &a->a6, 16);
 		return 0;
-	case AF_UNSPEC:
-		return 0;
+	case AF_UNSPEC: return 0;
 	}
 	return -EBADMSG;
 }
@@ -335,10 +334,8 @@ static int take_esn(struct ipx_sa *sa, const struct nlattr *attr)
 static uint8_t conv_sa_dir(uint8_t d)
 {
 	switch (d) {
-	case XFRM_SA_DIR_IN:
-		return IPX_DIR_IN;
-	case XFRM_SA_DIR_OUT:
-		return IPX_DIR_OUT;
+	case XFRM_SA_DIR_IN: return IPX_DIR_IN;
+	case XFRM_SA_DIR_OUT: return IPX_DIR_OUT;
 	}
 	return IPX_DIR_UNKNOWN;
 }
@@ -595,8 +592,7 @@ int ipx_parse_policy(struct nlmsghdr *nlh, struct ipx_policy *out)
 	case XFRM_MSG_NEWPOLICY:
 	case XFRM_MSG_UPDPOLICY:
 		return parse_policy_at(nlh, sizeof(struct xfrm_userpolicy_info), 0, out);
-	case XFRM_MSG_POLEXPIRE:
-		return ipx_parse_polexpire(nlh, out, &hard);
+	case XFRM_MSG_POLEXPIRE: return ipx_parse_polexpire(nlh, out, &hard);
 	}
 	return -EBADMSG;
 }

@@ -15,14 +15,14 @@
 struct ipx_collector;
 
 struct ipx_collector_status {
-	uint64_t last_resync;       /* wall clock seconds of the last complete resync, 0 = never */
-	uint64_t resyncs;           /* completed full resyncs */
-	uint64_t malformed;         /* messages rejected by the parser */
-	uint64_t events;            /* multicast messages applied */
-	uint64_t overruns;          /* ENOBUFS on the event socket (events were lost) */
-	uint64_t dump_interrupted;  /* dumps redone because of NLM_F_DUMP_INTR */
-	int events_ok;              /* the multicast subscription is up and not overrun since the last resync */
-	int last_error;             /* last negative errno from the kernel side, 0 = none */
+	uint64_t last_resync;      /* wall clock seconds of the last complete resync, 0 = never */
+	uint64_t resyncs;          /* completed full resyncs */
+	uint64_t malformed;        /* messages rejected by the parser */
+	uint64_t events;           /* multicast messages applied */
+	uint64_t overruns;         /* ENOBUFS on the event socket (events were lost) */
+	uint64_t dump_interrupted; /* dumps redone because of NLM_F_DUMP_INTR */
+	int events_ok;  /* the multicast subscription is up and not overrun since the last resync */
+	int last_error; /* last negative errno from the kernel side, 0 = none */
 };
 
 /* Opens the query and event sockets; -errno on failure (e.g. -EPERM without CAP_NET_ADMIN). */

@@ -8,7 +8,13 @@
 
 #include <stdarg.h>
 
-enum ipx_log_level { IPX_LOG_ERR = 3, IPX_LOG_WARNING = 4, IPX_LOG_NOTICE = 5, IPX_LOG_INFO = 6, IPX_LOG_DEBUG = 7 };
+enum ipx_log_level {
+	IPX_LOG_ERR = 3,
+	IPX_LOG_WARNING = 4,
+	IPX_LOG_NOTICE = 5,
+	IPX_LOG_INFO = 6,
+	IPX_LOG_DEBUG = 7
+};
 
 typedef void (*ipx_log_sink_fn)(int level, const char *msg);
 

@@ -22,9 +22,9 @@ struct ipx_store;
 struct ipx_sa_row {
 	uint32_t id; /* ipsecSaIndex */
 	struct ipx_sa sa;
-	uint8_t dir;         /* enum ipx_sa_dir, kernel's when given, else derived */
+	uint8_t dir;          /* enum ipx_sa_dir, kernel's when given, else derived */
 	uint8_t soft_expired; /* the kernel sent a soft EXPIRE for it */
-	uint64_t first_seen; /* wall clock, seconds */
+	uint64_t first_seen;  /* wall clock, seconds */
 	/* store internals */
 	uint64_t seen_gen;
 	struct ipx_sa_row *hash_next;
@@ -79,7 +79,8 @@ int ipx_store_addr_is_local(const struct ipx_store *st, const struct ipx_addr *a
 int ipx_store_sa_upsert(struct ipx_store *st, const struct ipx_sa *sa, uint64_t now);
 int ipx_store_sa_delete(struct ipx_store *st, const struct ipx_sa_key *key);
 int ipx_store_sa_expire(struct ipx_store *st, const struct ipx_sa *sa, int hard, uint64_t now);
-const struct ipx_sa_row *ipx_store_sa_find(const struct ipx_store *st, const struct ipx_sa_key *key);
+const struct ipx_sa_row *ipx_store_sa_find(const struct ipx_store *st,
+                                           const struct ipx_sa_key *key);
 const struct ipx_sa_row *ipx_store_sa_by_id(const struct ipx_store *st, uint32_t id);
 /* The row with the smallest id greater than id (0 gives the first row), or NULL. */
 const struct ipx_sa_row *ipx_store_sa_next(const struct ipx_store *st, uint32_t id);
@@ -89,7 +90,7 @@ size_t ipx_store_sa_count(const struct ipx_store *st);
 int ipx_store_policy_upsert(struct ipx_store *st, const struct ipx_policy *pol, uint64_t now);
 int ipx_store_policy_delete(struct ipx_store *st, const struct ipx_policy_key *key);
 const struct ipx_policy_row *ipx_store_policy_find(const struct ipx_store *st,
-						   const struct ipx_policy_key *key);
+                                                   const struct ipx_policy_key *key);
 const struct ipx_policy_row *ipx_store_policy_by_id(const struct ipx_store *st, uint32_t id);
 const struct ipx_policy_row *ipx_store_policy_next(const struct ipx_store *st, uint32_t id);
 size_t ipx_store_policy_count(const struct ipx_store *st);

@@ -55,11 +55,11 @@ enum ipx_sa_dir {
 };
 
 enum ipx_sa_mode { /* values of the kernel's XFRM_MODE_* */
-	IPX_MODE_TRANSPORT = 0,
-	IPX_MODE_TUNNEL = 1,
-	IPX_MODE_ROUTEOPTIMIZATION = 2,
-	IPX_MODE_IN_TRIGGER = 3,
-	IPX_MODE_BEET = 4,
+	           IPX_MODE_TRANSPORT = 0,
+	           IPX_MODE_TUNNEL = 1,
+	           IPX_MODE_ROUTEOPTIMIZATION = 2,
+	           IPX_MODE_IN_TRIGGER = 3,
+	           IPX_MODE_BEET = 4,
 };
 
 /*
@@ -68,7 +68,7 @@ enum ipx_sa_mode { /* values of the kernel's XFRM_MODE_* */
  */
 struct ipx_sa_key {
 	struct ipx_addr daddr;
-	uint32_t spi; /* host order */
+	uint32_t spi;  /* host order */
 	uint8_t proto; /* IPPROTO_ESP, IPPROTO_AH, IPPROTO_COMP */
 	uint32_t mark_value, mark_mask;
 	uint32_t if_id;
@@ -85,11 +85,11 @@ struct ipx_sa {
 
 	struct ipx_alg enc, auth, aead, comp;
 
-	bool esn;              /* extended sequence numbers */
+	bool esn;               /* extended sequence numbers */
 	uint32_t replay_window; /* in packets, from the ESN state when present */
 	uint32_t seq, oseq;     /* highest inbound / last outbound sequence number (low 32 bits) */
 
-	bool has_encap; /* NAT-T */
+	bool has_encap;                                /* NAT-T */
 	uint16_t encap_type, encap_sport, encap_dport; /* ports in host order */
 
 	bool has_mark;
@@ -98,8 +98,8 @@ struct ipx_sa {
 
 	struct ipx_lifetime lft;
 	uint64_t cur_bytes, cur_packets;
-	uint64_t add_time; /* seconds since the epoch */
-	uint64_t use_time; /* first use, seconds since the epoch; 0 = never used */
+	uint64_t add_time;  /* seconds since the epoch */
+	uint64_t use_time;  /* first use, seconds since the epoch; 0 = never used */
 	uint64_t last_used; /* XFRMA_LASTUSED, seconds since the epoch; 0 = unknown */
 
 	uint32_t stat_replay_window; /* packets outside the replay window */
@@ -110,9 +110,9 @@ struct ipx_sa {
 };
 
 enum ipx_policy_dir { /* values of the kernel's XFRM_POLICY_* */
-	IPX_POLICY_IN = 0,
-	IPX_POLICY_OUT = 1,
-	IPX_POLICY_FWD = 2,
+	              IPX_POLICY_IN = 0,
+	              IPX_POLICY_OUT = 1,
+	              IPX_POLICY_FWD = 2,
 };
 
 struct ipx_tmpl {
@@ -158,7 +158,7 @@ struct ipx_sad_info {
 };
 
 struct ipx_spd_info {
-	uint32_t in, out, fwd;             /* main policies per direction */
+	uint32_t in, out, fwd;                /* main policies per direction */
 	uint32_t in_sock, out_sock, fwd_sock; /* per-socket policies */
 	uint32_t hash_size, hash_max;
 };

@@ -3,12 +3,13 @@
 
   xfrmcmp.py policy IP_S_XFRM_POLICY_FILE WALK_FILE
   xfrmcmp.py stat   XFRM_STAT_FILE WALK_FILE
-  xfrmcmp.py sa     IP_S_XFRM_STATE_FILE WALK_FILE
+  xfrmcmp.py sa     IP_S_XFRM_STATE_FILE WALK_FILE   (IPX_LOCAL_ADDRS: check direction)
 
 WALK_FILE is `snmpbulkwalk -On -Ox -Oe -OQ -Ot` output of the MIB root. Both sides are
 reduced to the same records; any difference is printed and the exit status is 1.
 """
 import ipaddress
+import os
 import re
 import sys
 
@@ -75,6 +76,8 @@ def load_protocols():
 
 
 PROTOCOL_NAMES = load_protocols()
+# Addresses of the monitored host (IPX_LOCAL_ADDRS="a b ..."): enables the direction check.
+LOCAL = set(os.environ.get("IPX_LOCAL_ADDRS", "").split())
 
 
 def proto_name(num):
@@ -288,6 +291,8 @@ def sas_from_ip(path):
             if m:
                 sa["stats"] = tuple(int(x) for x in m.groups())
         sa["algs"].sort()
+        if LOCAL:  # the direction this host sees: inbound when it is the destination
+            sa["dir"] = "inbound" if sa["dst"] in LOCAL else "outbound"
         out[(sa["dst"], sa["spi"], sa["proto"])] = sa
     return out
 
@@ -313,6 +318,8 @@ def sas_from_walk(rows):
             sa["mark"] = (int(c[34]), int(c[35]))
         if 36 in c:
             sa["if_id"] = int(c[36])
+        if LOCAL:
+            sa["dir"] = {1: "inbound", 2: "outbound", 3: "unknown"}[int(c[10])]
         out[(sa["dst"], sa["spi"], sa["proto"])] = sa
     return out
 

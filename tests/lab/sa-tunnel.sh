@@ -28,7 +28,8 @@ sa_snapshot() { # NAME: ip's view and ours, taken while no traffic flows
 	sleep 2.5 # more than one refresh interval since the last packet
 	in_ns ip -s xfrm state >"$WORK/$1-ip.txt"
 	walk_raw "$IPX_OID.1.2" >"$WORK/$1-walk.txt"
-	python3 "$top_srcdir/tests/integration/xfrmcmp.py" sa "$WORK/$1-ip.txt" "$WORK/$1-walk.txt"
+	IPX_LOCAL_ADDRS="$LAB_MOON4 $LAB_MOON6" \
+		python3 "$top_srcdir/tests/integration/xfrmcmp.py" sa "$WORK/$1-ip.txt" "$WORK/$1-walk.txt"
 }
 
 spis() {

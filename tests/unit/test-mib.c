@@ -78,8 +78,8 @@ static int teardown(void)
 	return 0;
 }
 
-static int getnext(const struct ipx_group *g, const oid *name, size_t len, oid *out,
-		   size_t *outlen, struct ipx_val *v)
+static int getnext(const struct ipx_group *g, const oid *name, size_t len, oid *out, size_t *outlen,
+                   struct ipx_val *v)
 {
 	return ipx_table_resolve(g, MODE_GETNEXT, name, len, out, outlen, v);
 }
@@ -158,18 +158,18 @@ static void test_sa_get_errors(void)
 	name[base] = 7;
 	name[base + 1] = 99; /* no such row */
 	CU_ASSERT_EQUAL(ipx_table_resolve(g, MODE_GET, name, base + 2, out, &outlen, &v),
-			SNMP_NOSUCHINSTANCE);
+	                SNMP_NOSUCHINSTANCE);
 	name[base + 1] = 1;
 	name[base] = 34; /* ipsecSaMark on a row without mark */
 	CU_ASSERT_EQUAL(ipx_table_resolve(g, MODE_GET, name, base + 2, out, &outlen, &v),
-			SNMP_NOSUCHINSTANCE);
+	                SNMP_NOSUCHINSTANCE);
 	name[base] = 1; /* the index column is not-accessible */
 	CU_ASSERT_EQUAL(ipx_table_resolve(g, MODE_GET, name, base + 2, out, &outlen, &v),
-			SNMP_NOSUCHOBJECT);
+	                SNMP_NOSUCHOBJECT);
 	name[base] = 7;
 	name[base + 1] = 5000000000UL; /* beyond Unsigned32 */
 	CU_ASSERT_EQUAL(ipx_table_resolve(g, MODE_GET, name, base + 2, out, &outlen, &v),
-			SNMP_NOSUCHINSTANCE);
+	                SNMP_NOSUCHINSTANCE);
 	CU_ASSERT_EQUAL(getnext(g, name, base + 2, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(out[base], 8); /* next column, first row */
 	CU_ASSERT_EQUAL(out[base + 1], 1);
@@ -243,13 +243,13 @@ static void test_scalars(void)
 	CU_ASSERT_EQUAL(ipx_table_resolve(g, MODE_GET, name, base + 2, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(v.len, strlen(IPX_VERSION));
 	CU_ASSERT_EQUAL(ipx_table_resolve(g, MODE_GET, name, base + 1, out, &outlen, &v),
-			SNMP_NOSUCHINSTANCE);
+	                SNMP_NOSUCHINSTANCE);
 }
 
 static void test_drop_counters_follow_kernel_names(void)
 {
 	const struct ipx_group *g = ipsecXfrmStats_group(&ctx);
-	char (*names)[48] = calloc(2, sizeof(*names));
+	char(*names)[48] = calloc(2, sizeof(*names));
 	uint64_t *values = calloc(2, sizeof(*values));
 	oid out[MAX_OID_LEN];
 	size_t outlen, base = OID_LENGTH(stats_group);

@@ -28,7 +28,7 @@ static void test_good_file(void)
 
 	ipx_config_defaults(&cfg);
 	write_config("# comment\n\nagentx-socket /run/agentx.sock\nrefresh-interval 30\n"
-		     "  agentx-ping-interval 2 \ndebug xfrm,agent\n");
+	             "  agentx-ping-interval 2 \ndebug xfrm,agent\n");
 	CU_ASSERT_EQUAL(ipx_config_load(&cfg, path, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.agentx_socket, "/run/agentx.sock");
 	CU_ASSERT_EQUAL(cfg.refresh_interval, 30);
@@ -69,7 +69,8 @@ static void test_missing_file(void)
 	char err[256] = "";
 
 	ipx_config_defaults(&cfg);
-	CU_ASSERT_TRUE(ipx_config_load(&cfg, "/nonexistent/ipsec-agentx.conf", err, sizeof(err)) < 0);
+	CU_ASSERT_TRUE(ipx_config_load(&cfg, "/nonexistent/ipsec-agentx.conf", err, sizeof(err)) <
+	               0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/ipsec-agentx.conf"));
 }
 

@@ -216,7 +216,7 @@ static void test_policies(void)
 static void test_xfrm_stat(void)
 {
 	struct ipx_store *st = ipx_store_new();
-	char (*names)[48] = calloc(2, sizeof(*names));
+	char(*names)[48] = calloc(2, sizeof(*names));
 	uint64_t *values = calloc(2, sizeof(*values)), v = 0;
 
 	strcpy(names[0], "XfrmInError");
@@ -238,7 +238,8 @@ int main(void)
 		return 1;
 	s = CU_add_suite("store", NULL, NULL);
 	CU_add_test(s, "ids are stable and ordered", test_ids_are_stable_and_ordered);
-	CU_add_test(s, "IPv4 key ignores trailing bytes", test_key_ignores_bytes_after_ipv4_address);
+	CU_add_test(s, "IPv4 key ignores trailing bytes",
+	            test_key_ignores_bytes_after_ipv4_address);
 	CU_add_test(s, "direction", test_direction);
 	CU_add_test(s, "resync sweeps and notifies", test_resync_sweeps_and_notifies);
 	CU_add_test(s, "expire", test_expire);

@@ -220,25 +220,16 @@ static int parse_any(struct nlmsghdr *nlh)
 
 	switch (nlh->nlmsg_type) {
 	case XFRM_MSG_NEWSA:
-	case XFRM_MSG_UPDSA:
-		return ipx_parse_sa(nlh, &sa);
-	case XFRM_MSG_DELSA:
-		return ipx_parse_delsa(nlh, &key);
-	case XFRM_MSG_EXPIRE:
-		return ipx_parse_expire(nlh, &sa, &hard);
+	case XFRM_MSG_UPDSA: return ipx_parse_sa(nlh, &sa);
+	case XFRM_MSG_DELSA: return ipx_parse_delsa(nlh, &key);
+	case XFRM_MSG_EXPIRE: return ipx_parse_expire(nlh, &sa, &hard);
 	case XFRM_MSG_NEWPOLICY:
-	case XFRM_MSG_UPDPOLICY:
-		return ipx_parse_policy(nlh, &pol);
-	case XFRM_MSG_POLEXPIRE:
-		return ipx_parse_polexpire(nlh, &pol, &hard);
-	case XFRM_MSG_DELPOLICY:
-		return ipx_parse_delpolicy(nlh, &pkey);
-	case XFRM_MSG_ACQUIRE:
-		return ipx_parse_acquire(nlh, &pol);
-	case XFRM_MSG_NEWSADINFO:
-		return ipx_parse_sadinfo(nlh, &sad);
-	case XFRM_MSG_NEWSPDINFO:
-		return ipx_parse_spdinfo(nlh, &spd);
+	case XFRM_MSG_UPDPOLICY: return ipx_parse_policy(nlh, &pol);
+	case XFRM_MSG_POLEXPIRE: return ipx_parse_polexpire(nlh, &pol, &hard);
+	case XFRM_MSG_DELPOLICY: return ipx_parse_delpolicy(nlh, &pkey);
+	case XFRM_MSG_ACQUIRE: return ipx_parse_acquire(nlh, &pol);
+	case XFRM_MSG_NEWSADINFO: return ipx_parse_sadinfo(nlh, &sad);
+	case XFRM_MSG_NEWSPDINFO: return ipx_parse_spdinfo(nlh, &spd);
 	}
 	return 1;
 }
@@ -248,24 +239,16 @@ static size_t fixed_len(uint16_t type)
 {
 	switch (type) {
 	case XFRM_MSG_NEWSA:
-	case XFRM_MSG_UPDSA:
-		return sizeof(struct xfrm_usersa_info);
-	case XFRM_MSG_DELSA:
-		return sizeof(struct xfrm_usersa_id);
-	case XFRM_MSG_EXPIRE:
-		return sizeof(struct xfrm_user_expire);
+	case XFRM_MSG_UPDSA: return sizeof(struct xfrm_usersa_info);
+	case XFRM_MSG_DELSA: return sizeof(struct xfrm_usersa_id);
+	case XFRM_MSG_EXPIRE: return sizeof(struct xfrm_user_expire);
 	case XFRM_MSG_NEWPOLICY:
-	case XFRM_MSG_UPDPOLICY:
-		return sizeof(struct xfrm_userpolicy_info);
-	case XFRM_MSG_POLEXPIRE:
-		return sizeof(struct xfrm_user_polexpire);
-	case XFRM_MSG_DELPOLICY:
-		return sizeof(struct xfrm_userpolicy_id);
-	case XFRM_MSG_ACQUIRE:
-		return sizeof(struct xfrm_user_acquire);
+	case XFRM_MSG_UPDPOLICY: return sizeof(struct xfrm_userpolicy_info);
+	case XFRM_MSG_POLEXPIRE: return sizeof(struct xfrm_user_polexpire);
+	case XFRM_MSG_DELPOLICY: return sizeof(struct xfrm_userpolicy_id);
+	case XFRM_MSG_ACQUIRE: return sizeof(struct xfrm_user_acquire);
 	case XFRM_MSG_NEWSADINFO:
-	case XFRM_MSG_NEWSPDINFO:
-		return sizeof(uint32_t);
+	case XFRM_MSG_NEWSPDINFO: return sizeof(uint32_t);
 	}
 	return 0;
 }
@@ -883,15 +866,9 @@ static void test_keys_wiped(void)
 			memset(&sa, 0, sizeof(sa));
 			switch (m->nlmsg_type) {
 			case XFRM_MSG_NEWSA:
-			case XFRM_MSG_UPDSA:
-				rc = ipx_parse_sa(m, &sa);
-				break;
-			case XFRM_MSG_EXPIRE:
-				rc = ipx_parse_expire(m, &sa, &hard);
-				break;
-			default:
-				rc = parse_any(m);
-				break;
+			case XFRM_MSG_UPDSA: rc = ipx_parse_sa(m, &sa); break;
+			case XFRM_MSG_EXPIRE: rc = ipx_parse_expire(m, &sa, &hard); break;
+			default: rc = parse_any(m); break;
 			}
 			CU_ASSERT(rc == 0 || rc == 1);
 			CU_ASSERT_FALSE(has_key_bytes(m, m->nlmsg_len));
