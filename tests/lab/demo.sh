@@ -29,7 +29,17 @@ title "strongSwan on moon"
 lab_swanctl moon --list-sas
 title "the kernel's SAs on moon (ip -s xfrm state, keys elided)"
 in_ns ip -s xfrm state | sed -E 's/0x[0-9a-f]{16,}/<key>/'
-walk() { snmp snmpwalk -OQs -- "$@"; }
+# Net-SNMP prints InetAddress values as hex; show them the way `ip` does.
+inet() {
+	python3 -c '
+import ipaddress, re, sys
+def addr(m):
+    b = bytes(int(x, 16) for x in m.group(1).split())
+    return str(ipaddress.ip_address(b)) if len(b) in (4, 16) else m.group(0)
+for line in sys.stdin:
+    sys.stdout.write(re.sub(r"\"((?:[0-9A-F]{2} ){4}(?:(?:[0-9A-F]{2} ){12})?)\"", addr, line))'
+}
+walk() { snmp snmpwalk -OQsU -- "$@" | inet; }
 title "ipsecSaTable: show crypto ipsec sa"
 for col in ipsecSaDstAddress ipsecSaSpi ipsecSaDirection ipsecSaMode ipsecSaEncAlg \
 	ipsecSaAuthAlg ipsecSaAeadAlg ipsecSaOctets ipsecSaPackets ipsecSaHardExpiresIn; do
@@ -38,8 +48,8 @@ done
 title "one SA, every column (snmpwalk ... ipsecSaTable, row 1)"
 walk IPSEC-AGENTX-MIB::ipsecSaTable | grep '\.1 = '
 title "ipsecPolicyTable and ipsecPolicyTmplTable: show crypto map"
-snmp snmptable -Cb -Ci -Cw 160 -- IPSEC-AGENTX-MIB::ipsecPolicyTable
-snmp snmptable -Cb -Ci -Cw 160 -- IPSEC-AGENTX-MIB::ipsecPolicyTmplTable
+snmp snmptable -OU -Cb -Ci -Cw 160 -- IPSEC-AGENTX-MIB::ipsecPolicyTable | inet
+snmp snmptable -OU -Cb -Ci -Cw 160 -- IPSEC-AGENTX-MIB::ipsecPolicyTmplTable | inet
 title "drop counters: show crypto engine connections dropped-packet"
 walk IPSEC-AGENTX-MIB::ipsecXfrmStats | grep -v ' = 0$' || echo "(all counters are 0)"
 walk IPSEC-AGENTX-MIB::ipsecXfrmInfo
