@@ -74,31 +74,14 @@ static size_t policy_row_index(void *ctx, const void *row, oid *out)
 	return 1;
 }
 
-static int policy_get_selector(const struct ipx_selector *sel, unsigned int col, struct ipx_val *v)
-{
-	switch (col) {
-	case COL_SEL_SRC_TYPE: ipx_val_inet_type(v, &sel->saddr); break;
-	case COL_SEL_SRC: ipx_val_inet_addr(v, &sel->saddr); break;
-	case COL_SEL_SRC_PLEN: ipx_val_gauge(v, sel->prefixlen_s); break;
-	case COL_SEL_DST_TYPE: ipx_val_inet_type(v, &sel->daddr); break;
-	case COL_SEL_DST: ipx_val_inet_addr(v, &sel->daddr); break;
-	case COL_SEL_DST_PLEN: ipx_val_gauge(v, sel->prefixlen_d); break;
-	case COL_SEL_PROTO: ipx_val_gauge(v, sel->proto); break;
-	case COL_SEL_SPORT: ipx_val_gauge(v, sel->sport_mask ? sel->sport : 0); break;
-	case COL_SEL_DPORT: ipx_val_gauge(v, sel->dport_mask ? sel->dport : 0); break;
-	case COL_SEL_IFINDEX: ipx_val_int(v, sel->ifindex); break;
-	default: return -1;
-	}
-	return 0;
-}
-
 static int policy_get(void *ctx, const void *r, unsigned int col, struct ipx_val *v)
 {
 	const struct ipx_policy *p = &((const struct ipx_policy_row *)r)->pol;
 
-	if (policy_get_selector(&p->sel, col, v) == 0)
+	if (ipx_val_selector(v, &p->sel, COL_SEL_SRC_TYPE, col) == 0)
 		return 0;
 	switch (col) {
+	case COL_SEL_IFINDEX: ipx_val_int(v, p->sel.ifindex); break;
 	case COL_KERNEL_INDEX: ipx_val_gauge(v, p->key.index); break;
 	case COL_DIRECTION: ipx_val_int(v, (long)p->dir + 1); break;
 	case COL_TYPE: ipx_val_int(v, p->key.ptype == XFRM_POLICY_TYPE_SUB ? 2 : 1); break;

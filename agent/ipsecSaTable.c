@@ -136,25 +136,6 @@ static void sat_u32(struct ipx_val *v, uint64_t x)
 	ipx_val_gauge(v, x > 0xffffffffULL ? 0xffffffffUL : (unsigned long)x);
 }
 
-static int sa_get_selector(const struct ipx_sa *sa, unsigned int col, struct ipx_val *v)
-{
-	const struct ipx_selector *sel = &sa->sel;
-
-	switch (col) {
-	case COL_SEL_SRC_TYPE: ipx_val_inet_type(v, &sel->saddr); break;
-	case COL_SEL_SRC: ipx_val_inet_addr(v, &sel->saddr); break;
-	case COL_SEL_SRC_PLEN: ipx_val_gauge(v, sel->prefixlen_s); break;
-	case COL_SEL_DST_TYPE: ipx_val_inet_type(v, &sel->daddr); break;
-	case COL_SEL_DST: ipx_val_inet_addr(v, &sel->daddr); break;
-	case COL_SEL_DST_PLEN: ipx_val_gauge(v, sel->prefixlen_d); break;
-	case COL_SEL_PROTO: ipx_val_gauge(v, sel->proto); break;
-	case COL_SEL_SPORT: ipx_val_gauge(v, sel->sport_mask ? sel->sport : 0); break;
-	case COL_SEL_DPORT: ipx_val_gauge(v, sel->dport_mask ? sel->dport : 0); break;
-	default: return -1;
-	}
-	return 0;
-}
-
 static int sa_get_algs(const struct ipx_sa *sa, unsigned int col, struct ipx_val *v)
 {
 	switch (col) {
@@ -203,8 +184,8 @@ static int sa_get(void *ctx, const void *r, unsigned int col, struct ipx_val *v)
 	const struct ipx_sa_row *row = r;
 	const struct ipx_sa *sa = &row->sa;
 
-	if (sa_get_selector(sa, col, v) == 0 || sa_get_algs(sa, col, v) == 0 ||
-	    sa_get_lifetime(sa, col, v, m->now()) == 0)
+	if (ipx_val_selector(v, &sa->sel, COL_SEL_SRC_TYPE, col) == 0 ||
+	    sa_get_algs(sa, col, v) == 0 || sa_get_lifetime(sa, col, v, m->now()) == 0)
 		return 0;
 	switch (col) {
 	case COL_SRC_TYPE: ipx_val_inet_type(v, &sa->saddr); break;

@@ -284,3 +284,22 @@ void ipx_val_inet_addr(struct ipx_val *v, const struct ipx_addr *a)
 	memcpy(v->buf, a->bytes, n);
 	ipx_val_bytes(v, v->buf, n);
 }
+
+int ipx_val_selector(struct ipx_val *v, const struct ipx_selector *sel, unsigned int first,
+                     unsigned int col)
+{
+	switch ((int)col - (int)first) {
+	case 0: ipx_val_inet_type(v, &sel->saddr); break;
+	case 1: ipx_val_inet_addr(v, &sel->saddr); break;
+	case 2: ipx_val_gauge(v, sel->prefixlen_s); break;
+	case 3: ipx_val_inet_type(v, &sel->daddr); break;
+	case 4: ipx_val_inet_addr(v, &sel->daddr); break;
+	case 5: ipx_val_gauge(v, sel->prefixlen_d); break;
+	case 6: ipx_val_gauge(v, sel->proto); break;
+	/* A port under a zero mask is "any", whatever value the kernel kept. */
+	case 7: ipx_val_gauge(v, sel->sport_mask ? sel->sport : 0); break;
+	case 8: ipx_val_gauge(v, sel->dport_mask ? sel->dport : 0); break;
+	default: return -1;
+	}
+	return 0;
+}

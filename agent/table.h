@@ -78,6 +78,14 @@ void ipx_val_truth(struct ipx_val *v, int b);
 void ipx_val_string(struct ipx_val *v, const char *s);
 void ipx_val_bytes(struct ipx_val *v, const void *p, size_t len);
 void ipx_val_date(struct ipx_val *v, uint64_t epoch_secs);
+/*
+ * A traffic selector as nine consecutive columns, the same in every table that has one:
+ * SrcAddressType, SrcAddress, SrcPrefixLen, DstAddressType, DstAddress, DstPrefixLen,
+ * Protocol, SrcPort, DstPort. first is the table's SrcAddressType column. Returns 0, or -1
+ * when col is not one of them.
+ */
+int ipx_val_selector(struct ipx_val *v, const struct ipx_selector *sel, unsigned int first,
+                     unsigned int col);
 /* InetAddressType / InetAddress of an address (unknown(0) and "" when unset). */
 void ipx_val_inet_type(struct ipx_val *v, const struct ipx_addr *a);
 void ipx_val_inet_addr(struct ipx_val *v, const struct ipx_addr *a);
