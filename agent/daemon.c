@@ -148,7 +148,7 @@ static void loop_once(struct loop *l)
 
 int ipx_daemon_run(const struct ipx_config *cfg)
 {
-	struct ipx_mib_ctx mib = {.now = wall_now};
+	struct ipx_mib_ctx mib = {.now = wall_now, .start_time = wall_now()};
 	struct loop l = {.cfg = cfg};
 	int rc, status = 1;
 

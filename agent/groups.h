@@ -14,6 +14,7 @@ struct ipx_mib_ctx {
 	struct ipx_store *store;
 	const struct ipx_collector_status *status; /* may be NULL in tests */
 	uint64_t (*now)(void);                     /* wall clock seconds */
+	uint64_t start_time;                       /* when the daemon started, wall clock seconds */
 };
 
 const struct ipx_group *ipsecAgentStatus_group(struct ipx_mib_ctx *ctx);

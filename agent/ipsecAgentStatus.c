@@ -10,7 +10,8 @@ enum status_column {
 	COL_EVENTS_HEALTHY,
 	COL_OVERRUNS,
 	COL_EVENTS,
-	COL_STATUS_LAST = COL_EVENTS,
+	COL_START_TIME,
+	COL_STATUS_LAST = COL_START_TIME,
 };
 
 static const oid status_oid[] = {IPX_OID_AGENT_STATUS};
@@ -29,6 +30,7 @@ static int status_get(void *ctx, const void *row, unsigned int col, struct ipx_v
 	case COL_EVENTS_HEALTHY: ipx_val_truth(v, s->events_ok); break;
 	case COL_OVERRUNS: ipx_val_counter(v, s->overruns); break;
 	case COL_EVENTS: ipx_val_counter(v, s->events); break;
+	case COL_START_TIME: ipx_val_date(v, m->start_time); break;
 	default: return -1;
 	}
 	return 0;

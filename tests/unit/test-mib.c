@@ -236,7 +236,7 @@ static void test_scalars(void)
 	size_t outlen, base = OID_LENGTH(status_group);
 	struct ipx_val v;
 
-	CU_ASSERT_EQUAL(walk(g, status_group, base), 7);
+	CU_ASSERT_EQUAL(walk(g, status_group, base), 8);
 	memcpy(name, status_group, base * sizeof(oid));
 	name[base] = 1;
 	name[base + 1] = 0;
