@@ -144,8 +144,9 @@ def policies_from_ip(path):
         pol = {"sel": sel, "tmpl": []}
         for line in b[1:]:
             s = line.strip()
-            if s.startswith("dir "):
-                pol["dir"] = words_after(s, "dir")
+            if s.startswith("dir ") or s.startswith("socket "):
+                pol["dir"] = (words_after(s, "dir") if s.startswith("dir ")
+                              else "socket-" + words_after(s, "socket"))
                 pol["action"] = words_after(s, "action")
                 pol["index"] = int(words_after(s, "index"))
                 pol["priority"] = int(words_after(s, "priority"))
@@ -186,7 +187,8 @@ def policies_from_walk(rows):
         sel = {"src": prefix(as_addr(c[8]), c[9]), "dst": prefix(as_addr(c[11]), c[12]),
                "proto": proto_name(c[13]), "sport": int(c[14]), "dport": int(c[15])}
         pol = {"sel": sel, "tmpl": [],
-               "dir": {1: "in", 2: "out", 3: "fwd"}[int(c[3])],
+               "dir": {1: "in", 2: "out", 3: "fwd", 4: "socket-in", 5: "socket-out",
+                       6: "socket-fwd"}[int(c[3])],
                "action": {1: "allow", 2: "block"}[int(c[5])],
                "index": int(c[2]), "priority": int(c[6]),
                "ptype": {1: "main", 2: "sub"}[int(c[4])]}

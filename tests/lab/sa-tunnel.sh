@@ -2,7 +2,8 @@
 # Runs INSIDE user-mode-linux (tests/lab/uml-run tests/lab/sa-tunnel.sh): a real strongSwan
 # tunnel between namespaces moon and sun, real ESP traffic, a real CHILD_SA rekey, with a
 # private snmpd and ipsec-agentx in moon. Checks that:
-#  - every ipsecSaTable row equals `ip -s xfrm state` (SPIs, algorithms, bytes, packets);
+#  - every ipsecSaTable row equals `ip -s xfrm state` (SPIs, algorithms, bytes, packets),
+#    every ipsecPolicyTable row `ip -s xfrm policy` (socket policies included);
 #  - after a rekey the old SAs are gone and the new ones served, with no restart;
 #  - no key byte appears in any SNMP output, in the logs, or in the daemon's memory.
 set -eu
@@ -38,6 +39,12 @@ spis() {
 
 lab_ping 3
 sa_snapshot before-rekey || fail "ipsecSaTable differs from ip -s xfrm state"
+# strongSwan's policies, including the per-socket bypass policies of its IKE sockets.
+in_ns ip -s xfrm policy >"$WORK/policy-ip.txt"
+walk_raw "$IPX_OID.1" >"$WORK/policy-walk.txt"
+python3 "$top_srcdir/tests/integration/xfrmcmp.py" policy "$WORK/policy-ip.txt" "$WORK/policy-walk.txt" ||
+	fail "ipsecPolicyTable differs from ip -s xfrm policy"
+grep -q '^[[:space:]]*socket in' "$WORK/policy-ip.txt" || fail "expected charon's socket policies"
 busy=$(grep -Ec '^[[:space:]]*[1-9][0-9]*\(bytes\)' "$WORK/before-rekey-ip.txt" || true)
 [ "$busy" -ge 2 ] || fail "only $busy SAs carried traffic: the pings did not go through the tunnel"
 old=$(spis)
