@@ -393,9 +393,24 @@ static uint8_t derive_dir(const struct ipx_store *st, const struct ipx_sa *sa)
 	return IPX_DIR_UNKNOWN;
 }
 
+static int same_addr_set(const struct ipx_store *st, const struct ipx_addr *addrs, size_t n)
+{
+	if (n != st->n_local)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!addr_equal(&st->local[i], &addrs[i]))
+			return 0;
+	return 1;
+}
+
 int ipx_store_set_local_addrs(struct ipx_store *st, const struct ipx_addr *addrs, size_t n)
 {
 	struct ipx_addr *copy = NULL;
+
+	/* Every resync reports the addresses; re-deriving 100,000 directions for an
+	 * unchanged set would cost more than the rest of the store update. */
+	if (same_addr_set(st, addrs, n))
+		return 0;
 
 	if (n) {
 		copy = malloc(n * sizeof(*copy));

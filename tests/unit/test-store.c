@@ -110,6 +110,16 @@ static void test_direction(void)
 	CU_ASSERT_EQUAL(ipx_store_sa_find(st, &out.key)->dir, IPX_DIR_OUT);
 	/* The kernel's own word (XFRMA_SA_DIR) wins over the guess. */
 	CU_ASSERT_EQUAL(ipx_store_sa_find(st, &told.key)->dir, IPX_DIR_IN);
+	/* The same set again changes nothing; another set re-derives every row. */
+	CU_ASSERT_EQUAL(ipx_store_set_local_addrs(st, &local, 1), 0);
+	CU_ASSERT_EQUAL(ipx_store_sa_find(st, &in.key)->dir, IPX_DIR_IN);
+	inet_pton(AF_INET, "192.0.2.2", local.bytes);
+	CU_ASSERT_EQUAL(ipx_store_set_local_addrs(st, &local, 1), 0);
+	/* (every SA here has source 192.0.2.1) */
+	CU_ASSERT_EQUAL(ipx_store_sa_find(st, &in.key)->dir, IPX_DIR_UNKNOWN);
+	CU_ASSERT_EQUAL(ipx_store_sa_find(st, &out.key)->dir, IPX_DIR_IN);
+	CU_ASSERT_EQUAL(ipx_store_set_local_addrs(st, NULL, 0), 0);
+	CU_ASSERT_EQUAL(ipx_store_sa_find(st, &out.key)->dir, IPX_DIR_UNKNOWN);
 	ipx_store_free(st);
 }
 
