@@ -7,3 +7,4 @@ src_libipx_a_SOURCES = \
 	src/collector.c
 src_libipx_a_CFLAGS = $(AM_CFLAGS) $(LIBMNL_CFLAGS) $(OPENSSL_CFLAGS)
 IPX_LIBS = src/libipx.a $(LIBMNL_LIBS) $(OPENSSL_LIBS)
+include $(srcdir)/src/vici.mk

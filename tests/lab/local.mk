@@ -10,3 +10,5 @@ tests_lab_ipsec_agentx_ubsan_LDADD = $(NETSNMP_LIBS) $(LIBMNL_LIBS) $(OPENSSL_LI
 
 TESTS += tests/lab/run-sa-tunnel.sh
 EXTRA_DIST += tests/lab
+
+include $(srcdir)/tests/lab/vici.mk

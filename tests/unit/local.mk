@@ -14,3 +14,5 @@ tests_unit_test_settings_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_settings_LDADD = $(CUNIT_LIBS)
 
 include $(srcdir)/tests/unit/xfrm-parse.mk
+
+include $(srcdir)/tests/unit/vici.mk
