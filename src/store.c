@@ -270,6 +270,7 @@ struct table {
 	struct order order;
 	uint32_t next_id;
 	uint64_t gen;
+	size_t seen; /* rows marked with gen since sync_begin */
 };
 
 struct observer {
@@ -362,6 +363,23 @@ static void table_remove(struct table *t, void *row, uint32_t id)
 {
 	hash_del(&t->hash, row);
 	order_remove(&t->order, id);
+}
+
+/* Marks a row as returned by the dump under way (counted, so sync_end can tell
+ * when there is nothing to sweep). */
+static void mark_seen(struct table *t, uint64_t *row_gen)
+{
+	if (*row_gen != t->gen) {
+		*row_gen = t->gen;
+		t->seen++;
+	}
+}
+
+/* Keeps "seen" equal to the live rows marked with the current generation. */
+static void unmark_seen(struct table *t, uint64_t row_gen)
+{
+	if (row_gen == t->gen && t->seen)
+		t->seen--;
 }
 
 /* ---- local addresses and SA direction ---------------------------------------------- */
@@ -460,10 +478,19 @@ int ipx_store_sa_upsert(struct ipx_store *st, const struct ipx_sa *sa, uint64_t 
 	int rc;
 
 	if (row) {
-		struct ipx_sa old = row->sa;
+		struct ipx_sa old;
+		/* The direction depends on the addresses and the kernel's word only; the
+		 * local address set has its own re-derivation. */
+		int same_dir =
+		    row->sa.kernel_dir == sa->kernel_dir && addr_equal(&row->sa.saddr, &sa->saddr);
+		if (st->n_observers)
+			old = row->sa;
 		row->sa = *sa;
-		row->dir = derive_dir(st, sa);
-		row->seen_gen = st->sa.gen;
+		if (!same_dir)
+			row->dir = derive_dir(st, sa);
+		mark_seen(&st->sa, &row->seen_gen);
+		if (!st->n_observers)
+			return 0;
 		ev.type = IPX_EV_SA_UPDATE;
 		ev.sa = row;
 		ev.old_sa = &old;
@@ -476,7 +503,7 @@ int ipx_store_sa_upsert(struct ipx_store *st, const struct ipx_sa *sa, uint64_t 
 	row->sa = *sa;
 	row->dir = derive_dir(st, sa);
 	row->first_seen = now;
-	row->seen_gen = st->sa.gen;
+	mark_seen(&st->sa, &row->seen_gen);
 	row->id = table_take_id(&st->sa);
 	rc = table_add(&st->sa, row, row->id);
 	if (rc < 0) {
@@ -494,6 +521,7 @@ static void sa_row_delete(struct ipx_store *st, struct ipx_sa_row *row)
 	struct ipx_store_event ev = {.type = IPX_EV_SA_DELETE, .sa = row};
 
 	notify(st, &ev);
+	unmark_seen(&st->sa, row->seen_gen);
 	table_remove(&st->sa, row, row->id);
 	free(row);
 }
@@ -559,7 +587,7 @@ int ipx_store_policy_upsert(struct ipx_store *st, const struct ipx_policy *pol, 
 
 	if (row) {
 		row->pol = *pol;
-		row->seen_gen = st->policy.gen;
+		mark_seen(&st->policy, &row->seen_gen);
 		ev.type = IPX_EV_POLICY_UPDATE;
 		ev.policy = row;
 		notify(st, &ev);
@@ -570,7 +598,7 @@ int ipx_store_policy_upsert(struct ipx_store *st, const struct ipx_policy *pol, 
 		return -ENOMEM;
 	row->pol = *pol;
 	row->first_seen = now;
-	row->seen_gen = st->policy.gen;
+	mark_seen(&st->policy, &row->seen_gen);
 	row->id = table_take_id(&st->policy);
 	rc = table_add(&st->policy, row, row->id);
 	if (rc < 0) {
@@ -588,6 +616,7 @@ static void policy_row_delete(struct ipx_store *st, struct ipx_policy_row *row)
 	struct ipx_store_event ev = {.type = IPX_EV_POLICY_DELETE, .policy = row};
 
 	notify(st, &ev);
+	unmark_seen(&st->policy, row->seen_gen);
 	table_remove(&st->policy, row, row->id);
 	free(row);
 }
@@ -613,7 +642,10 @@ void ipx_store_acquire(struct ipx_store *st, const struct ipx_policy *pol)
 
 void ipx_store_sync_begin(struct ipx_store *st, enum ipx_sync_kind kind)
 {
-	(kind == IPX_SYNC_SA ? &st->sa : &st->policy)->gen++;
+	struct table *t = kind == IPX_SYNC_SA ? &st->sa : &st->policy;
+
+	t->gen++;
+	t->seen = 0;
 }
 
 size_t ipx_store_sync_end(struct ipx_store *st, enum ipx_sync_kind kind)
@@ -622,8 +654,9 @@ size_t ipx_store_sync_end(struct ipx_store *st, enum ipx_sync_kind kind)
 	struct ipx_store_event ev = {.type = IPX_EV_RESYNC_DONE};
 	size_t removed = 0;
 
-	/* Deleting compacts the array under us: walk by id, not by position. */
-	for (uint32_t id = 0;;) {
+	/* Deleting compacts the array under us: walk by id, not by position. When the
+	 * dump returned every row we have, there is nothing to sweep. */
+	for (uint32_t id = 0; t->seen < t->hash.count;) {
 		void *row = order_next(&t->order, id);
 		if (!row)
 			break;

@@ -151,6 +151,35 @@ static void test_resync_sweeps_and_notifies(void)
 	ipx_store_free(st);
 }
 
+/* The sweep is skipped when the dump returned every row; deletes keep the count right. */
+static void test_resync_counts_seen_rows(void)
+{
+	struct ipx_store *st = ipx_store_new();
+	struct ipx_sa sa[5];
+
+	for (int i = 0; i < 5; i++) {
+		sa[i] = make_sa(0x2000 + (uint32_t)i, "192.0.2.2");
+		ipx_store_sa_upsert(st, &sa[i], 1);
+	}
+	ipx_store_sync_begin(st, IPX_SYNC_SA);
+	for (int i = 0; i < 5; i++)
+		ipx_store_sa_upsert(st, &sa[i], 2);
+	ipx_store_sa_delete(st, &sa[0].key); /* a seen row goes */
+	CU_ASSERT_EQUAL(ipx_store_sync_end(st, IPX_SYNC_SA), 0);
+	CU_ASSERT_EQUAL(ipx_store_sa_count(st), 4);
+	/* Next dump misses two rows, returns one new one. */
+	ipx_store_sync_begin(st, IPX_SYNC_SA);
+	ipx_store_sa_upsert(st, &sa[1], 3);
+	ipx_store_sa_upsert(st, &sa[2], 3);
+	ipx_store_sa_upsert(st, &sa[0], 3);
+	ipx_store_sa_delete(st, &sa[2].key);
+	CU_ASSERT_EQUAL(ipx_store_sync_end(st, IPX_SYNC_SA), 2);
+	CU_ASSERT_EQUAL(ipx_store_sa_count(st), 2);
+	CU_ASSERT_PTR_NOT_NULL(ipx_store_sa_find(st, &sa[0].key));
+	CU_ASSERT_PTR_NOT_NULL(ipx_store_sa_find(st, &sa[1].key));
+	ipx_store_free(st);
+}
+
 static void test_expire(void)
 {
 	struct ipx_store *st = ipx_store_new();
@@ -252,6 +281,7 @@ int main(void)
 	            test_key_ignores_bytes_after_ipv4_address);
 	CU_add_test(s, "direction", test_direction);
 	CU_add_test(s, "resync sweeps and notifies", test_resync_sweeps_and_notifies);
+	CU_add_test(s, "resync counts seen rows", test_resync_counts_seen_rows);
 	CU_add_test(s, "expire", test_expire);
 	CU_add_test(s, "walk under churn", test_walk_under_churn);
 	CU_add_test(s, "policies", test_policies);
