@@ -20,12 +20,10 @@
 
 #include <CUnit/Basic.h>
 
+#include "fixture.h"
+
 #include "ipsec_agentx/vici.h"
 #include "ipsec_agentx/vici_client.h"
-
-#ifndef IPX_FIXTURES_DIR
-#define IPX_FIXTURES_DIR "tests/unit/fixtures"
-#endif
 
 #define MAX_PKTS 16
 
@@ -130,24 +128,11 @@ static int same_tree(const struct ipx_vici_node *a, const struct ipx_vici_node *
 
 static int load(const char *name, struct blob *out)
 {
-	const char *dir = getenv("IPX_FIXTURES");
-	char path[4096];
-	FILE *f;
-	long n;
+	void *data;
+	int rc = ipx_fixture_load(name, &data, &out->len);
 
-	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : IPX_FIXTURES_DIR, name);
-	f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "cannot open fixture %s\n", path);
-		return -1;
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	out->data = malloc((size_t)n + 1);
-	out->len = fread(out->data, 1, (size_t)n, f);
-	fclose(f);
-	return out->len == (size_t)n ? 0 : -1;
+	out->data = rc == 0 ? data : NULL;
+	return rc;
 }
 
 /* A fixture's packets, each in a heap block of exactly its size (length field included). */

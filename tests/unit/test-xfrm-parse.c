@@ -17,14 +17,12 @@
 #include <time.h>
 
 #include <CUnit/Basic.h>
+
+#include "fixture.h"
 #include <libmnl/libmnl.h>
 #include <linux/xfrm.h>
 
 #include "ipsec_agentx/xfrm_parse.h"
-
-#ifndef IPX_FIXTURES_DIR
-#define IPX_FIXTURES_DIR "tests/unit/fixtures"
-#endif
 
 #define XFRMA_SA_DIR_T 33 /* not in Debian 12's linux/xfrm.h */
 
@@ -35,33 +33,13 @@ struct fixture {
 	size_t len;
 };
 
-static const char *fixture_dir(void)
-{
-	const char *d = getenv("IPX_FIXTURES");
-
-	return d && *d ? d : IPX_FIXTURES_DIR;
-}
-
 static int load(const char *name, struct fixture *fx)
 {
-	char path[4096];
-	FILE *f;
-	long n;
+	void *data;
+	int rc = ipx_fixture_load(name, &data, &fx->len);
 
-	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), name);
-	f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "cannot open fixture %s\n", path);
-		return -1;
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	fx->data = malloc((size_t)n + 1);
-	fx->len = fread(fx->data, 1, (size_t)n, f);
-	fx->data[fx->len] = '\0';
-	fclose(f);
-	return fx->len == (size_t)n ? 0 : -1;
+	fx->data = rc == 0 ? data : NULL;
+	return rc;
 }
 
 #define MAX_MSGS 32
