@@ -310,11 +310,42 @@ static int apply_polexpire(struct ipx_collector *c, struct nlmsghdr *nlh, uint64
 	return ipx_store_policy_upsert(c->st, &pol, now);
 }
 
+/*
+ * A DELSA carries the counters the SA ended with: they go into the store first (observers
+ * see an update, so per-connection totals include the last bytes before a rekey), then the
+ * SA goes.
+ */
+static int apply_delsa(struct ipx_collector *c, struct nlmsghdr *nlh, uint64_t now)
+{
+	struct ipx_sa_key key;
+	struct ipx_sa_final fin;
+	const struct ipx_sa_row *row;
+	int rc = ipx_parse_delsa(nlh, &key, &fin);
+
+	if (rc < 0)
+		return rc;
+	row = ipx_store_sa_find(c->st, &key);
+	if (!row)
+		return 0; /* never seen: nothing to forget */
+	if (fin.valid && (fin.bytes > row->sa.cur_bytes || fin.packets > row->sa.cur_packets)) {
+		struct ipx_sa last = row->sa;
+		last.cur_bytes = fin.bytes;
+		last.cur_packets = fin.packets;
+		last.stat_replay_window = fin.replay_window;
+		last.stat_replay = fin.replay;
+		last.stat_integrity_failed = fin.integrity_failed;
+		rc = ipx_store_sa_upsert(c->st, &last, now);
+		if (rc < 0)
+			return rc;
+	}
+	rc = ipx_store_sa_delete(c->st, &key);
+	return rc == -ENOENT ? 0 : rc;
+}
+
 /* One event. -EBADMSG: malformed; another -errno: the store failed; 1: not an XFRM event. */
 static int apply_event(struct ipx_collector *c, struct nlmsghdr *nlh, uint64_t now)
 {
 	struct ipx_sa sa;
-	struct ipx_sa_key sa_key;
 	struct ipx_policy pol;
 	struct ipx_policy_key pol_key;
 	int rc;
@@ -324,11 +355,7 @@ static int apply_event(struct ipx_collector *c, struct nlmsghdr *nlh, uint64_t n
 	case XFRM_MSG_UPDSA:
 		rc = ipx_parse_sa(nlh, &sa);
 		return rc < 0 ? rc : ipx_store_sa_upsert(c->st, &sa, now);
-	case XFRM_MSG_DELSA:
-		rc = ipx_parse_delsa(nlh, &sa_key);
-		if (rc == 0 && ipx_store_sa_delete(c->st, &sa_key) == -ENOENT)
-			rc = 0; /* never seen: nothing to forget */
-		return rc;
+	case XFRM_MSG_DELSA: return apply_delsa(c, nlh, now);
 	case XFRM_MSG_EXPIRE: return apply_expire(c, nlh, now);
 	case XFRM_MSG_NEWPOLICY:
 	case XFRM_MSG_UPDPOLICY:

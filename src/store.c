@@ -319,6 +319,16 @@ void ipx_store_free(struct ipx_store *st)
 	free(st);
 }
 
+void ipx_store_unobserve(struct ipx_store *st, ipx_store_observer_fn fn, void *ctx)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < st->n_observers; i++)
+		if (st->observer[i].fn != fn || st->observer[i].ctx != ctx)
+			st->observer[j++] = st->observer[i];
+	st->n_observers = j;
+}
+
 int ipx_store_observe(struct ipx_store *st, ipx_store_observer_fn fn, void *ctx)
 {
 	if (st->n_observers == IPX_STORE_MAX_OBSERVERS)

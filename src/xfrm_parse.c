@@ -519,11 +519,27 @@ int ipx_parse_expire(struct nlmsghdr *nlh, struct ipx_sa *out, int *hard)
 	return rc;
 }
 
+static void take_final(struct ipx_sa_final *f, const struct walk *w)
+{
+	struct xfrm_usersa_info info;
+
+	memset(f, 0, sizeof(*f));
+	if (!w->tb[XFRMA_SA])
+		return;
+	ATTR_COPY(info, w->tb[XFRMA_SA]);
+	f->valid = true;
+	f->bytes = info.curlft.bytes;
+	f->packets = info.curlft.packets;
+	f->replay_window = info.stats.replay_window;
+	f->replay = info.stats.replay;
+	f->integrity_failed = info.stats.integrity_failed;
+}
+
 /*
  * DELSA: an xfrm_usersa_id, then XFRMA_SA with the whole state and, after it, the state's
  * own attributes, keys included: they are wiped like any others (see uml-sa-events.bin).
  */
-int ipx_parse_delsa(struct nlmsghdr *nlh, struct ipx_sa_key *key)
+int ipx_parse_delsa(struct nlmsghdr *nlh, struct ipx_sa_key *key, struct ipx_sa_final *final)
 {
 	struct walk w = {0};
 	struct xfrm_usersa_id id;
@@ -551,6 +567,8 @@ int ipx_parse_delsa(struct nlmsghdr *nlh, struct ipx_sa_key *key)
 	if (rc < 0)
 		goto out;
 	*key = sa.key;
+	if (final)
+		take_final(final, &w);
 out:
 	return rc;
 }

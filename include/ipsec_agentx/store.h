@@ -67,6 +67,8 @@ void ipx_store_free(struct ipx_store *st);
 /* At most IPX_STORE_MAX_OBSERVERS observers; returns 0 or -ENOSPC. */
 #define IPX_STORE_MAX_OBSERVERS 8
 int ipx_store_observe(struct ipx_store *st, ipx_store_observer_fn fn, void *ctx);
+/* Removes an observer (fn and ctx as given to observe). */
+void ipx_store_unobserve(struct ipx_store *st, ipx_store_observer_fn fn, void *ctx);
 
 /*
  * Addresses of this host, used to tell inbound SAs (destination is local) from outbound

@@ -10,14 +10,22 @@
 #define IPX_XFRM_PARSE_H
 
 #include <linux/netlink.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ipsec_agentx/xfrm.h"
 
 /* XFRM_MSG_NEWSA / UPDSA and dump replies. */
 int ipx_parse_sa(struct nlmsghdr *nlh, struct ipx_sa *out);
-/* XFRM_MSG_DELSA: the SA's identity (mark and if_id from their attributes). */
-int ipx_parse_delsa(struct nlmsghdr *nlh, struct ipx_sa_key *key);
+/* The counters an SA ended with, as XFRM_MSG_DELSA carries them (valid: it did). */
+struct ipx_sa_final {
+	bool valid;
+	uint64_t bytes, packets;
+	uint32_t replay_window, replay, integrity_failed;
+};
+/* XFRM_MSG_DELSA: the SA's identity (mark and if_id from their attributes) and, when FINAL
+ * is not NULL, its last counters. */
+int ipx_parse_delsa(struct nlmsghdr *nlh, struct ipx_sa_key *key, struct ipx_sa_final *final);
 /* XFRM_MSG_EXPIRE: the SA and whether the expiry is hard. */
 int ipx_parse_expire(struct nlmsghdr *nlh, struct ipx_sa *out, int *hard);
 /* XFRM_MSG_NEWPOLICY / UPDPOLICY and dump replies; XFRM_MSG_POLEXPIRE. */

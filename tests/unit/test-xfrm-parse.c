@@ -199,7 +199,7 @@ static int parse_any(struct nlmsghdr *nlh)
 	switch (nlh->nlmsg_type) {
 	case XFRM_MSG_NEWSA:
 	case XFRM_MSG_UPDSA: return ipx_parse_sa(nlh, &sa);
-	case XFRM_MSG_DELSA: return ipx_parse_delsa(nlh, &key);
+	case XFRM_MSG_DELSA: return ipx_parse_delsa(nlh, &key, NULL);
 	case XFRM_MSG_EXPIRE: return ipx_parse_expire(nlh, &sa, &hard);
 	case XFRM_MSG_NEWPOLICY:
 	case XFRM_MSG_UPDPOLICY: return ipx_parse_policy(nlh, &pol);
@@ -510,7 +510,7 @@ static void test_sa_events(void)
 
 	/* DELSA: the identity, mark and if_id included, from the id and the attributes. */
 	CU_ASSERT_EQUAL(m[2]->nlmsg_type, XFRM_MSG_DELSA);
-	CU_ASSERT_EQUAL(ipx_parse_delsa(m[2], &key), 0);
+	CU_ASSERT_EQUAL(ipx_parse_delsa(m[2], &key, NULL), 0);
 	CU_ASSERT(addr_is(&key.daddr, "192.0.2.7"));
 	CU_ASSERT_EQUAL(key.spi, 0xc0070007);
 	CU_ASSERT_EQUAL(key.proto, IPPROTO_ESP);
@@ -553,7 +553,7 @@ static void test_sa_events(void)
 
 	/* Each parser refuses the other types. */
 	CU_ASSERT_EQUAL(ipx_parse_sa(m[2], &sa), -EBADMSG);
-	CU_ASSERT_EQUAL(ipx_parse_delsa(m[0], &key), -EBADMSG);
+	CU_ASSERT_EQUAL(ipx_parse_delsa(m[0], &key, NULL), -EBADMSG);
 	CU_ASSERT_EQUAL(ipx_parse_expire(m[0], &sa, &hard), -EBADMSG);
 	for (int i = 0; i < 8; i++)
 		free(m[i]);
