@@ -4,7 +4,8 @@ src_libipx_a_SOURCES = \
 	src/log.c \
 	src/store.c \
 	src/xfrm_parse.c \
-	src/collector.c
+	src/collector.c \
+	src/cert.c
 src_libipx_a_CFLAGS = $(AM_CFLAGS) $(LIBMNL_CFLAGS) $(OPENSSL_CFLAGS)
 IPX_LIBS = src/libipx.a $(LIBMNL_LIBS) $(OPENSSL_LIBS)
 include $(srcdir)/src/vici.mk

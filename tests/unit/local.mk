@@ -16,3 +16,7 @@ tests_unit_test_settings_LDADD = $(CUNIT_LIBS)
 include $(srcdir)/tests/unit/xfrm-parse.mk
 
 include $(srcdir)/tests/unit/vici.mk
+
+include $(srcdir)/tests/unit/ike.mk
+
+include $(srcdir)/tests/unit/cert.mk

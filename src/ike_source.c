@@ -1,0 +1,676 @@
+/*
+ * IKE daemons over VICI (ike_source.h): per socket, a vici_client driven from the
+ * daemon's select() loop, a reconnect timer with backoff, and the translation of listings
+ * and events into the IKE store.
+ *
+ * After connecting: "version", the event registrations, then list-conns, list-certs and
+ * list-sas; the source is UP once list-sas completes. Every event updates the store at
+ * once from what it carries and asks for a list-sas soon after (events do not carry
+ * everything: counters, a CHILD_SA's sibling), coalesced so a storm of events costs one
+ * listing. A listing also runs every refresh interval.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipsec_agentx/cert.h"
+#include "ipsec_agentx/ike.h"
+#include "ipsec_agentx/ike_source.h"
+#include "ipsec_agentx/log.h"
+#include "ipsec_agentx/vici_client.h"
+
+/* How soon after an event the follow-up list-sas runs: events come in bursts (a rekey is
+ * a child-rekey and two updowns). */
+#define RELIST_DELAY 0.2
+
+/* "log": charon's log lines of level <= 1, the only place that says whether an IKEv1 SA
+ * used main or aggressive mode ("... is initiating a Main Mode IKE_SA"). */
+static const char *const events[] = {"ike-updown",   "ike-rekey",   "ike-update",
+                                     "child-updown", "child-rekey", "log"};
+
+struct source {
+	struct ipx_ike_sources *all;
+	struct ipx_vici_client *cli;
+	struct ipx_ike_source_status st;
+	double retry_at;    /* when DOWN: next connect attempt */
+	double backoff;     /* current retry delay */
+	double relist_at;   /* a list-sas is due at this time after events (0: none) */
+	double refresh_at;  /* the next periodic listing of everything (0: none) */
+	int config_listing; /* list-conns / list-certs queued or in flight */
+	double busy_since;  /* oldest request without an answer (0: none pending) */
+	int listing;        /* a list-sas is queued or in flight */
+	uint64_t parse_errors;
+	double now; /* time of the call being handled */
+};
+
+struct ipx_ike_sources {
+	struct ipx_ike_sources_config cfg;
+	struct ipx_ike_store *store;
+	size_t n;
+	struct source src[IPX_IKE_MAX_SOURCES];
+};
+
+static uint32_t index_of(const struct source *s)
+{
+	return s->st.index;
+}
+
+static void set_state(struct source *s, enum ipx_ike_source_state state)
+{
+	if (s->st.state != state)
+		s->st.last_change = ipx_ike_now();
+	s->st.state = (uint8_t)state;
+}
+
+static void malformed(struct source *s, const char *what)
+{
+	s->parse_errors++;
+	ipx_log_warnx("vici %s: malformed %s ignored (%llu so far)", s->st.path, what,
+	              (unsigned long long)s->parse_errors);
+}
+
+/* ---- message contents into the store -------------------------------------------------- */
+
+/* An IKE SA section with its child-sas: upserts both. Returns the IKE SA's uniqueid or 0. */
+static uint32_t take_ike(struct source *s, const struct ipx_vici_node *ike)
+{
+	struct ipx_ike_store *st = s->all->store;
+	const struct ipx_vici_node *kids, *k;
+	struct ipx_ike_sa sa;
+	int64_t now = ipx_ike_now();
+
+	if (ipx_ike_parse_sa(ike, now, &sa) < 0) {
+		malformed(s, "IKE SA");
+		return 0;
+	}
+	if (ipx_ike_upsert_sa(st, index_of(s), &sa) < 0)
+		return 0;
+	kids = ipx_vici_child(ike, "child-sas");
+	for (k = kids ? kids->child : NULL; k; k = k->next) {
+		struct ipx_child_sa c;
+		if (ipx_ike_parse_child(k, sa.unique_id, now, &c) < 0) {
+			malformed(s, "CHILD_SA");
+			continue;
+		}
+		ipx_ike_upsert_child(st, index_of(s), &c);
+	}
+	return sa.unique_id;
+}
+
+/* The sections of a message's root (events name them after the connection). */
+static void take_all_ike(struct source *s, const struct ipx_vici_msg *m)
+{
+	const struct ipx_vici_node *n;
+
+	for (n = m->root.child; n; n = n->next)
+		if (n->kind == IPX_VICI_SECTION)
+			take_ike(s, n);
+}
+
+static void on_list_sa(void *arg, const struct ipx_vici_msg *m)
+{
+	take_all_ike(arg, m);
+}
+
+static void on_list_conn(void *arg, const struct ipx_vici_msg *m)
+{
+	struct source *s = arg;
+	const struct ipx_vici_node *n;
+	struct ipx_ike_conn conns[16];
+
+	for (n = m->root.child; n; n = n->next) {
+		int i, k;
+		if (n->kind != IPX_VICI_SECTION)
+			continue;
+		k = ipx_ike_parse_conn(n, conns, 16);
+		if (k < 0) {
+			malformed(s, "connection");
+			continue;
+		}
+		for (i = 0; i < k; i++)
+			ipx_ike_upsert_conn(s->all->store, index_of(s), &conns[i]);
+	}
+}
+
+static unsigned int cert_flag(const char *f)
+{
+	if (!f)
+		return IPX_CERT_FLAG_NONE;
+	if (!strcmp(f, "CA"))
+		return IPX_CERT_FLAG_CA;
+	if (!strcmp(f, "AA"))
+		return IPX_CERT_FLAG_AA;
+	if (!strcmp(f, "OCSP"))
+		return IPX_CERT_FLAG_OCSP;
+	return IPX_CERT_FLAG_NONE;
+}
+
+static void on_list_cert(void *arg, const struct ipx_vici_msg *m)
+{
+	struct source *s = arg;
+	const struct ipx_vici_node *data = ipx_vici_child(&m->root, "data");
+	const char *type = ipx_vici_get(&m->root, "type");
+	const char *priv = ipx_vici_get(&m->root, "has_privkey");
+	struct ipx_cert_info ci;
+
+	/* Only X.509 certificates have what the table shows; CRLs, OCSP responses, ... skip. */
+	if (!type || strcmp(type, "X509") != 0)
+		return;
+	if (!data || data->kind != IPX_VICI_KV ||
+	    ipx_cert_parse_der(data->value, data->value_len, &ci) < 0) {
+		malformed(s, "certificate");
+		return;
+	}
+	ipx_ike_upsert_cert(s->all->store, index_of(s), &ci, type,
+	                    cert_flag(ipx_vici_get(&m->root, "flag")),
+	                    priv && !strcmp(priv, "yes"));
+}
+
+/* ---- commands ------------------------------------------------------------------------- */
+
+static void on_list_sas_done(void *arg, int err, const struct ipx_vici_msg *reply)
+{
+	struct source *s = arg;
+
+	(void)reply;
+	s->listing = 0;
+	if (err) { /* incomplete: sweep nothing */
+		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_SA);
+		return;
+	}
+	ipx_ike_sync_end(s->all->store, index_of(s), IPX_IKE_KIND_SA);
+	s->st.listings++;
+	if (s->st.state == IPX_IKE_SOURCE_CONNECTING) {
+		set_state(s, IPX_IKE_SOURCE_UP);
+		ipx_log_info("vici %s: up (%s %s), %zu IKE SAs", s->st.path, s->st.daemon,
+		             s->st.version, ipx_ike_sa_count(s->all->store));
+	}
+}
+
+static void list_sas(struct source *s)
+{
+	if (s->listing || ipx_vici_client_state(s->cli) != IPX_VICI_UP)
+		return;
+	ipx_ike_sync_begin(s->all->store, index_of(s), IPX_IKE_KIND_SA);
+	if (ipx_vici_client_command(s->cli, "list-sas", NULL, "list-sa", on_list_sa,
+	                            on_list_sas_done, s) < 0) {
+		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_SA);
+		return;
+	}
+	s->listing = 1;
+	s->relist_at = 0;
+}
+
+static void on_conns_done(void *arg, int err, const struct ipx_vici_msg *reply)
+{
+	struct source *s = arg;
+
+	(void)reply;
+	s->config_listing--;
+	/* On an error the listing is incomplete: keep what was known (nothing is swept). */
+	if (err)
+		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_CONN);
+	else
+		ipx_ike_sync_end(s->all->store, index_of(s), IPX_IKE_KIND_CONN);
+}
+
+static void on_certs_done(void *arg, int err, const struct ipx_vici_msg *reply)
+{
+	struct source *s = arg;
+
+	(void)reply;
+	s->config_listing--;
+	if (err)
+		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_CERT);
+	else
+		ipx_ike_sync_end(s->all->store, index_of(s), IPX_IKE_KIND_CERT);
+}
+
+static void on_version(void *arg, int err, const struct ipx_vici_msg *reply)
+{
+	struct source *s = arg;
+	const char *d, *v;
+
+	if (err || !reply)
+		return;
+	d = ipx_vici_get(&reply->root, "daemon");
+	v = ipx_vici_get(&reply->root, "version");
+	snprintf(s->st.daemon, sizeof(s->st.daemon), "%s", d ? d : "");
+	snprintf(s->st.version, sizeof(s->st.version), "%s", v ? v : "");
+}
+
+static void on_registered(void *arg, int err, const struct ipx_vici_msg *reply)
+{
+	struct source *s = arg;
+
+	(void)reply;
+	if (err)
+		ipx_log_warnx("vici %s: cannot register for an event: %s", s->st.path,
+		              strerror(-err));
+}
+
+/* Connections and certificates: no event announces a change (swanctl --load-all), so
+ * they are listed at connect and every refresh interval. */
+static void list_config(struct source *s)
+{
+	if (s->config_listing)
+		return;
+	ipx_ike_sync_begin(s->all->store, index_of(s), IPX_IKE_KIND_CONN);
+	if (ipx_vici_client_command(s->cli, "list-conns", NULL, "list-conn", on_list_conn,
+	                            on_conns_done, s) < 0)
+		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_CONN);
+	else
+		s->config_listing++;
+	ipx_ike_sync_begin(s->all->store, index_of(s), IPX_IKE_KIND_CERT);
+	if (ipx_vici_client_command(s->cli, "list-certs", NULL, "list-cert", on_list_cert,
+	                            on_certs_done, s) < 0)
+		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_CERT);
+	else
+		s->config_listing++;
+}
+
+/* Everything a fresh connection asks for, in order. */
+static void start_session(struct source *s)
+{
+	size_t i;
+
+	ipx_vici_client_command(s->cli, "version", NULL, NULL, NULL, on_version, s);
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		ipx_vici_client_register(s->cli, events[i], on_registered, s);
+	list_config(s);
+	list_sas(s);
+	if (s->all->cfg.refresh_interval > 0)
+		s->refresh_at = s->now + s->all->cfg.refresh_interval;
+}
+
+/* ---- events --------------------------------------------------------------------------- */
+
+static int is_up(const struct ipx_vici_msg *m)
+{
+	const char *up = ipx_vici_get(&m->root, "up");
+
+	return up && !strcmp(up, "yes");
+}
+
+/* ike-rekey / child-rekey: <conn> { ... } with "old" and "new" sections somewhere below. */
+static void on_ike_rekey(struct source *s, const struct ipx_vici_node *conn)
+{
+	const struct ipx_vici_node *old = ipx_vici_child(conn, "old");
+	const struct ipx_vici_node *new = ipx_vici_child(conn, "new");
+
+	/* The old SA stays (REKEYED) until charon deletes it: its CHILD_SAs move to the new
+	 * one in the next listing, keeping their rows. */
+	if (old) {
+		struct ipx_ike_sa sa;
+		if (ipx_ike_parse_sa(old, ipx_ike_now(), &sa) == 0) {
+			snprintf(sa.name, sizeof(sa.name), "%s", conn->name);
+			ipx_ike_upsert_sa(s->all->store, index_of(s), &sa);
+		}
+	}
+	if (new) {
+		/* the new IKE SA's section is "new": parse it under the connection's name */
+		struct ipx_ike_sa sa;
+		if (ipx_ike_parse_sa(new, ipx_ike_now(), &sa) == 0) {
+			snprintf(sa.name, sizeof(sa.name), "%s", conn->name);
+			ipx_ike_upsert_sa(s->all->store, index_of(s), &sa);
+		}
+	}
+	ipx_ike_note_rekey(s->all->store, index_of(s), conn->name, NULL);
+}
+
+static void on_child_rekey(struct source *s, const struct ipx_vici_node *ike)
+{
+	const struct ipx_vici_node *kids = ipx_vici_child(ike, "child-sas"), *k;
+	const char *u = ipx_vici_get(ike, "uniqueid");
+	uint32_t ike_uid = u ? (uint32_t)strtoul(u, NULL, 10) : 0;
+	int64_t now = ipx_ike_now();
+
+	for (k = kids ? kids->child : NULL; k; k = k->next) {
+		const struct ipx_vici_node *old = ipx_vici_child(k, "old");
+		const struct ipx_vici_node *new = ipx_vici_child(k, "new");
+		struct ipx_child_sa c;
+		/* the old one (REKEYED) keeps owning its kernel SAs until they are deleted */
+		if (old && ipx_ike_parse_child(old, ike_uid, now, &c) == 0)
+			ipx_ike_upsert_child(s->all->store, index_of(s), &c);
+		if (new &&ipx_ike_parse_child(new, ike_uid, now, &c) == 0)
+			ipx_ike_upsert_child(s->all->store, index_of(s), &c);
+		ipx_ike_note_rekey(s->all->store, index_of(s), ike->name, k->name);
+	}
+}
+
+/* child-updown down: the CHILD_SAs listed under the IKE SA are gone. */
+static void child_down(struct source *s, const struct ipx_vici_node *ike)
+{
+	const struct ipx_vici_node *kids = ipx_vici_child(ike, "child-sas"), *k;
+
+	for (k = kids ? kids->child : NULL; k; k = k->next) {
+		const char *u = ipx_vici_get(k, "uniqueid");
+		if (u)
+			ipx_ike_delete_child(s->all->store, index_of(s),
+			                     (uint32_t)strtoul(u, NULL, 10));
+	}
+}
+
+static void ike_down(struct source *s, const struct ipx_vici_node *ike)
+{
+	const char *u = ipx_vici_get(ike, "uniqueid");
+
+	if (u)
+		ipx_ike_delete_sa(s->all->store, index_of(s), (uint32_t)strtoul(u, NULL, 10));
+}
+
+static void dispatch_event(struct source *s, const struct ipx_vici_msg *m)
+{
+	const struct ipx_vici_node *n;
+	int up = is_up(m);
+
+	for (n = m->root.child; n; n = n->next) {
+		if (n->kind != IPX_VICI_SECTION)
+			continue;
+		if (!strcmp(m->name, "ike-rekey"))
+			on_ike_rekey(s, n);
+		else if (!strcmp(m->name, "child-rekey"))
+			on_child_rekey(s, n);
+		else if (!strcmp(m->name, "ike-updown") && !up)
+			ike_down(s, n);
+		else if (!strcmp(m->name, "child-updown") && !up)
+			child_down(s, n);
+		else
+			take_ike(
+			    s, n); /* ups and ike-update: the section is the IKE SA as it is now */
+	}
+}
+
+/* A "log" event: only the exchange-mode lines of IKE SAs matter here. */
+static void on_log(struct source *s, const struct ipx_vici_msg *m)
+{
+	const char *msg = ipx_vici_get(&m->root, "msg");
+	const char *uid = ipx_vici_get(&m->root, "ikesa-uniqueid");
+	enum ipx_ike_exchange ex;
+	unsigned long id;
+
+	if (!msg || !uid)
+		return;
+	if (strstr(msg, "Aggressive Mode IKE_SA"))
+		ex = IPX_IKE_EXCHANGE_AGGRESSIVE;
+	else if (strstr(msg, "Main Mode IKE_SA"))
+		ex = IPX_IKE_EXCHANGE_MAIN;
+	else
+		return;
+	id = strtoul(uid, NULL, 10);
+	if (id > 0 && id <= UINT32_MAX)
+		ipx_ike_note_exchange(s->all->store, index_of(s), (uint32_t)id, ex);
+}
+
+static void on_event(void *arg, const struct ipx_vici_msg *m)
+{
+	struct source *s = arg;
+
+	if (!strcmp(m->name, "log")) {
+		on_log(s, m);
+		return;
+	}
+	s->st.events++;
+	ipx_log_debug("vici", "%s: event %s", s->st.path, m->name);
+	dispatch_event(s, m);
+	if (!s->relist_at || s->relist_at > s->now + RELIST_DELAY)
+		s->relist_at = s->now + RELIST_DELAY;
+	if (s->all->cfg.on_event)
+		s->all->cfg.on_event(s->all->cfg.event_arg, index_of(s), m);
+}
+
+/* ---- connection life cycle ------------------------------------------------------------- */
+
+static void on_packet(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct source *s = arg;
+
+	(void)pkt;
+	(void)len;
+	/* progress: the request clock restarts while answers stream in */
+	if (s->busy_since)
+		s->busy_since = s->now;
+}
+
+static void schedule_retry(struct source *s)
+{
+	s->retry_at = s->now + s->backoff;
+	s->backoff *= 2;
+	if (s->backoff > s->all->cfg.retry_max)
+		s->backoff = s->all->cfg.retry_max;
+}
+
+static void lost(struct source *s, int err)
+{
+	int was_up = s->st.state != IPX_IKE_SOURCE_DOWN;
+
+	s->st.last_error = err < 0 ? -err : err;
+	s->listing = 0;
+	s->config_listing = 0;
+	s->relist_at = 0;
+	s->refresh_at = 0;
+	s->busy_since = 0;
+	ipx_ike_source_down(s->all->store, index_of(s));
+	set_state(s, IPX_IKE_SOURCE_DOWN);
+	if (was_up) {
+		s->st.losses++;
+		ipx_log_warnx(
+		    "vici %s: connection lost (%s); serving the kernel's tables, retrying",
+		    s->st.path, strerror(s->st.last_error ? s->st.last_error : EPIPE));
+	}
+	schedule_retry(s);
+}
+
+static void on_down(void *arg, int err)
+{
+	lost(arg, err);
+}
+
+static void on_up(void *arg)
+{
+	struct source *s = arg;
+
+	s->st.connects++;
+	s->st.last_error = 0;
+	s->backoff = s->all->cfg.retry_min;
+	set_state(s, IPX_IKE_SOURCE_CONNECTING);
+	start_session(s);
+}
+
+static void try_connect(struct source *s)
+{
+	int rc = ipx_vici_client_connect(s->cli);
+
+	if (rc < 0) {
+		if (s->st.last_error != -rc)
+			ipx_log_info("vici %s: cannot connect (%s); retrying", s->st.path,
+			             strerror(-rc));
+		s->st.last_error = -rc;
+		schedule_retry(s);
+	}
+}
+
+int ipx_ike_sources_new(const struct ipx_ike_sources_config *cfg, struct ipx_ike_store *st,
+                        struct ipx_ike_sources **out)
+{
+	static const struct ipx_vici_client_ops ops = {
+	    .on_event = on_event, .on_up = on_up, .on_down = on_down, .on_packet = on_packet};
+	struct ipx_ike_sources *all;
+	size_t i;
+	int rc;
+
+	if (cfg->n_paths > IPX_IKE_MAX_SOURCES)
+		return -E2BIG;
+	all = calloc(1, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	all->cfg = *cfg;
+	all->cfg.paths = NULL;
+	if (all->cfg.retry_min <= 0)
+		all->cfg.retry_min = 1;
+	if (all->cfg.retry_max < all->cfg.retry_min)
+		all->cfg.retry_max = all->cfg.retry_min;
+	all->store = st;
+	for (i = 0; i < cfg->n_paths; i++) {
+		struct source *s = &all->src[i];
+		s->all = all;
+		s->st.index = (uint32_t)(i + 1);
+		s->st.state = IPX_IKE_SOURCE_DOWN;
+		s->st.last_change = ipx_ike_now();
+		s->backoff = all->cfg.retry_min;
+		snprintf(s->st.path, sizeof(s->st.path), "%s", cfg->paths[i]);
+		rc = ipx_vici_client_new(cfg->paths[i], &ops, s, &s->cli);
+		if (rc < 0) {
+			all->n = i;
+			ipx_ike_sources_free(all);
+			return rc;
+		}
+	}
+	all->n = cfg->n_paths;
+	*out = all;
+	return 0;
+}
+
+void ipx_ike_sources_free(struct ipx_ike_sources *all)
+{
+	size_t i;
+
+	if (!all)
+		return;
+	for (i = 0; i < all->n; i++)
+		ipx_vici_client_free(all->src[i].cli);
+	free(all);
+}
+
+/* ---- the loop ------------------------------------------------------------------------- */
+
+size_t ipx_ike_sources_pollfds(const struct ipx_ike_sources *all, struct pollfd *out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < all->n && n < max; i++) {
+		int fd = ipx_vici_client_fd(all->src[i].cli);
+		if (fd < 0)
+			continue;
+		out[n].fd = fd;
+		out[n].events = (short)ipx_vici_client_poll_events(all->src[i].cli);
+		out[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
+static void lower(double *timeout, double at, double now)
+{
+	double left = at - now;
+
+	if (left < 0)
+		left = 0;
+	if (left < *timeout)
+		*timeout = left;
+}
+
+double ipx_ike_sources_timeout(const struct ipx_ike_sources *all, double now, double cap)
+{
+	double t = cap;
+	size_t i;
+
+	for (i = 0; i < all->n; i++) {
+		const struct source *s = &all->src[i];
+		if (ipx_vici_client_state(s->cli) == IPX_VICI_DOWN) {
+			lower(&t, s->retry_at, now);
+			continue;
+		}
+		if (s->relist_at && !s->listing)
+			lower(&t, s->relist_at, now);
+		if (s->refresh_at)
+			lower(&t, s->refresh_at, now);
+		if (s->busy_since && all->cfg.request_timeout > 0)
+			lower(&t, s->busy_since + all->cfg.request_timeout, now);
+	}
+	return t;
+}
+
+static void timers(struct source *s, double now)
+{
+	const struct ipx_ike_sources_config *cfg = &s->all->cfg;
+	enum ipx_vici_state vs = ipx_vici_client_state(s->cli);
+
+	if (vs == IPX_VICI_DOWN) {
+		if (now >= s->retry_at)
+			try_connect(s);
+		return;
+	}
+	if (s->busy_since && cfg->request_timeout > 0 &&
+	    now - s->busy_since >= cfg->request_timeout) {
+		ipx_log_warnx("vici %s: no answer for %.0f s; reconnecting", s->st.path,
+		              now - s->busy_since);
+		ipx_vici_client_close(s->cli);
+		lost(s, -ETIMEDOUT);
+		return;
+	}
+	if (vs != IPX_VICI_UP)
+		return;
+	if (s->refresh_at && now >= s->refresh_at) {
+		list_config(s);
+		s->relist_at = now; /* list-sas too, unless one is in flight (then right after) */
+		s->refresh_at = now + cfg->refresh_interval;
+	}
+	if (s->relist_at && !s->listing && now >= s->relist_at)
+		list_sas(s);
+}
+
+static void handle_fd(struct ipx_ike_sources *all, const struct pollfd *p, double now)
+{
+	size_t i;
+
+	for (i = 0; i < all->n; i++) {
+		struct source *s = &all->src[i];
+		if (ipx_vici_client_fd(s->cli) != p->fd)
+			continue;
+		s->now = now;
+		if (p->revents & (POLLOUT | POLLERR | POLLHUP))
+			ipx_vici_client_on_writable(s->cli);
+		/* on_writable may have closed it (a failed connect) */
+		if (ipx_vici_client_fd(s->cli) == p->fd &&
+		    (p->revents & (POLLIN | POLLERR | POLLHUP)))
+			ipx_vici_client_on_readable(s->cli);
+		return;
+	}
+}
+
+void ipx_ike_sources_process(struct ipx_ike_sources *all, const struct pollfd *fds, size_t n,
+                             double now)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i].revents)
+			handle_fd(all, &fds[i], now);
+	for (i = 0; i < all->n; i++) {
+		struct source *s = &all->src[i];
+		s->now = now;
+		s->st.malformed = s->parse_errors + ipx_vici_client_stats(s->cli)->malformed;
+		if (ipx_vici_client_state(s->cli) == IPX_VICI_DOWN ||
+		    !ipx_vici_client_pending(s->cli))
+			s->busy_since = 0;
+		else if (!s->busy_since)
+			s->busy_since = now;
+		timers(s, now);
+	}
+}
+
+size_t ipx_ike_sources_count(const struct ipx_ike_sources *all)
+{
+	return all ? all->n : 0;
+}
+
+const struct ipx_ike_source_status *ipx_ike_source_status(const struct ipx_ike_sources *all,
+                                                          uint32_t index)
+{
+	if (!all || index == 0 || index > all->n)
+		return NULL;
+	return &all->src[index - 1].st;
+}
