@@ -4,6 +4,7 @@
  * read the store; the kernel is read here, between requests.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/select.h>
@@ -16,6 +17,8 @@
 #include <net-snmp/library/large_fd_set.h>
 
 #include "ipsec_agentx/collector.h"
+#include "ipsec_agentx/ike_source.h"
+#include "ipsec_agentx/ike_store.h"
 #include "ipsec_agentx/log.h"
 #include "daemon.h"
 #include "groups.h"
@@ -64,6 +67,8 @@ struct loop {
 	const struct ipx_config *cfg;
 	struct ipx_store *store;
 	struct ipx_collector *col;
+	struct ipx_ike_store *ike;
+	struct ipx_ike_sources *sources; /* NULL: VICI off */
 	double next_refresh;
 	double last_resync;
 };
@@ -93,6 +98,8 @@ static void next_timeout(const struct loop *l, struct timeval *tv, int *block)
 		if (hold < wait)
 			wait = hold;
 	}
+	if (l->sources)
+		wait = ipx_ike_sources_timeout(l->sources, mono_now(), wait);
 	if (wait < 0)
 		wait = 0;
 	if (*block || wait < tv->tv_sec + tv->tv_usec / 1e6) {
@@ -116,19 +123,55 @@ static void run_timers(struct loop *l)
 	}
 }
 
+/* VICI fds into the select() sets, and back into pollfd revents. */
+static void watch_vici(struct pollfd *pf, size_t n, netsnmp_large_fd_set *rd,
+                       netsnmp_large_fd_set *wr, int *nfds)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (pf[i].events & POLLIN)
+			NETSNMP_LARGE_FD_SET(pf[i].fd, rd);
+		if (pf[i].events & POLLOUT)
+			NETSNMP_LARGE_FD_SET(pf[i].fd, wr);
+		if (pf[i].fd >= *nfds)
+			*nfds = pf[i].fd + 1;
+	}
+}
+
+static void vici_ready(struct pollfd *pf, size_t n, netsnmp_large_fd_set *rd,
+                       netsnmp_large_fd_set *wr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pf[i].revents = 0;
+		if ((pf[i].events & POLLIN) && NETSNMP_LARGE_FD_ISSET(pf[i].fd, rd))
+			pf[i].revents |= POLLIN;
+		if ((pf[i].events & POLLOUT) && NETSNMP_LARGE_FD_ISSET(pf[i].fd, wr))
+			pf[i].revents |= POLLOUT;
+		/* not Net-SNMP's: keep snmp_read2() off it */
+		NETSNMP_LARGE_FD_CLR(pf[i].fd, rd);
+	}
+}
+
 static void loop_once(struct loop *l)
 {
-	netsnmp_large_fd_set fds;
+	netsnmp_large_fd_set fds, wfds;
 	struct timeval tv = {0, 0};
+	struct pollfd pf[IPX_IKE_MAX_SOURCES];
+	size_t npf = l->sources ? ipx_ike_sources_pollfds(l->sources, pf, IPX_IKE_MAX_SOURCES) : 0;
 	int nfds = 0, block = 1, efd = ipx_collector_event_fd(l->col), n;
 
 	netsnmp_large_fd_set_init(&fds, FD_SETSIZE);
+	netsnmp_large_fd_set_init(&wfds, FD_SETSIZE);
 	snmp_select_info2(&nfds, &fds, &tv, &block);
 	next_timeout(l, &tv, &block);
 	NETSNMP_LARGE_FD_SET(efd, &fds);
 	if (efd >= nfds)
 		nfds = efd + 1;
-	n = netsnmp_large_fd_set_select(nfds, &fds, NULL, NULL, block ? NULL : &tv);
+	watch_vici(pf, npf, &fds, &wfds, &nfds);
+	n = netsnmp_large_fd_set_select(nfds, &fds, &wfds, NULL, block ? NULL : &tv);
 	if (n < 0 && errno != EINTR)
 		ipx_log_warn("select");
 	if (n > 0) {
@@ -136,14 +179,48 @@ static void loop_once(struct loop *l)
 			ipx_collector_on_readable(l->col);
 			NETSNMP_LARGE_FD_CLR(efd, &fds);
 		}
+		vici_ready(pf, npf, &fds, &wfds);
 		snmp_read2(&fds);
 	} else if (n == 0) {
 		snmp_timeout();
 	}
+	if (l->sources)
+		ipx_ike_sources_process(l->sources, pf, n > 0 ? npf : 0, mono_now());
 	run_alarms();
 	netsnmp_check_outstanding_agent_requests();
 	run_timers(l);
 	netsnmp_large_fd_set_cleanup(&fds);
+	netsnmp_large_fd_set_cleanup(&wfds);
+}
+
+/* The VICI sources of the configuration (the default socket when none is named). */
+static int open_sources(struct loop *l)
+{
+	const struct ipx_config *cfg = l->cfg;
+	const char *paths[16];
+	struct ipx_ike_sources_config sc = {
+	    .paths = paths,
+	    .refresh_interval = cfg->vici_refresh_interval,
+	    .retry_min = 1,
+	    .retry_max = cfg->vici_retry_max,
+	    .request_timeout = cfg->vici_timeout,
+	};
+	unsigned int i;
+	int rc;
+
+	if (cfg->vici_off)
+		return 0;
+	for (i = 0; i < cfg->n_vici_sockets; i++)
+		paths[i] = cfg->vici_sockets[i];
+	sc.n_paths = cfg->n_vici_sockets;
+	if (sc.n_paths == 0) {
+		paths[0] = IPX_DEFAULT_VICI_SOCKET;
+		sc.n_paths = 1;
+	}
+	rc = ipx_ike_sources_new(&sc, l->ike, &l->sources);
+	if (rc < 0)
+		ipx_log_warnx("cannot set up VICI sources: %s", strerror(-rc));
+	return rc;
 }
 
 int ipx_daemon_run(const struct ipx_config *cfg)
@@ -161,6 +238,10 @@ int ipx_daemon_run(const struct ipx_config *cfg)
 	l.store = ipx_store_new();
 	if (!l.store)
 		return 1;
+	/* before the first resync, so that it sees every kernel SA arrive */
+	l.ike = ipx_ike_store_new(l.store);
+	if (!l.ike || open_sources(&l) < 0)
+		goto out_store;
 	rc = ipx_collector_open(&l.col, l.store);
 	if (rc < 0) {
 		ipx_log_warnx("cannot open XFRM netlink sockets: %s (needs CAP_NET_ADMIN)",
@@ -179,6 +260,12 @@ int ipx_daemon_run(const struct ipx_config *cfg)
 	}
 	mib.store = l.store;
 	mib.status = ipx_collector_status(l.col);
+	mib.ike = l.ike;
+	mib.ike_sources = l.sources;
+	mib.mono_now = ipx_ike_now;
+	/* first connection attempts now, not after the first select() */
+	if (l.sources)
+		ipx_ike_sources_process(l.sources, NULL, 0, mono_now());
 	if (ipx_mib_register(&mib) < 0)
 		goto out_agent;
 	init_snmp("ipsec-agentx");
@@ -195,6 +282,8 @@ out_agent:
 out_collector:
 	ipx_collector_close(l.col);
 out_store:
+	ipx_ike_sources_free(l.sources);
+	ipx_ike_store_free(l.ike);
 	ipx_store_free(l.store);
 	return status;
 }

@@ -60,7 +60,10 @@ enum sa_column {
 	COL_INTEGRITY_FAILURES,
 	COL_REPLAY_WINDOW_ERRORS,
 	COL_SOFT_EXPIRED,
-	COL_SA_LAST = COL_SOFT_EXPIRED,
+	COL_IKE_SA_INDEX,
+	COL_CHILD_SA_INDEX,
+	COL_CONN_INDEX,
+	COL_SA_LAST = COL_CONN_INDEX,
 };
 
 static const oid sa_entry_oid[] = {IPX_OID_SA_ENTRY};
@@ -178,6 +181,24 @@ static int sa_get_lifetime(const struct ipx_sa *sa, unsigned int col, struct ipx
 	return 0;
 }
 
+/* The CHILD_SA (and through it the IKE SA and connection) that owns the SA; 0 for none. */
+static int sa_get_owner(const struct ipx_mib_ctx *m, const struct ipx_sa_row *row, unsigned int col,
+                        struct ipx_val *v)
+{
+	const struct ipx_child_row *c;
+
+	if (col < COL_IKE_SA_INDEX || col > COL_CONN_INDEX)
+		return -1; /* before the lookup: most columns are not these */
+	c = m->ike ? ipx_ike_sa_owner(m->ike, row->id) : NULL;
+	switch (col) {
+	case COL_IKE_SA_INDEX: ipx_val_gauge(v, c ? c->ike_id : 0); break;
+	case COL_CHILD_SA_INDEX: ipx_val_gauge(v, c ? c->h.id : 0); break;
+	case COL_CONN_INDEX: ipx_val_gauge(v, c ? c->conn_id : 0); break;
+	default: return -1;
+	}
+	return 0;
+}
+
 static int sa_get(void *ctx, const void *r, unsigned int col, struct ipx_val *v)
 {
 	const struct ipx_mib_ctx *m = ctx;
@@ -185,7 +206,8 @@ static int sa_get(void *ctx, const void *r, unsigned int col, struct ipx_val *v)
 	const struct ipx_sa *sa = &row->sa;
 
 	if (ipx_val_selector(v, &sa->sel, COL_SEL_SRC_TYPE, col) == 0 ||
-	    sa_get_algs(sa, col, v) == 0 || sa_get_lifetime(sa, col, v, m->now()) == 0)
+	    sa_get_algs(sa, col, v) == 0 || sa_get_lifetime(sa, col, v, m->now()) == 0 ||
+	    sa_get_owner(m, row, col, v) == 0)
 		return 0;
 	switch (col) {
 	case COL_SRC_TYPE: ipx_val_inet_type(v, &sa->saddr); break;

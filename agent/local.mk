@@ -8,6 +8,11 @@ agent_libipxagent_a_SOURCES = \
 	agent/ipsecPolicyTable.c \
 	agent/ipsecXfrmStats.c \
 	agent/ipsecXfrmInfo.c \
+	agent/ipsecIkeSourceTable.c \
+	agent/ikeSaTable.c \
+	agent/ikeChildSaTable.c \
+	agent/ipsecConnTable.c \
+	agent/ipsecCertTable.c \
 	agent/settings.c agent/settings.h \
 	agent/daemon.c agent/daemon.h
 agent_libipxagent_a_CFLAGS = $(AM_CFLAGS) $(NETSNMP_CFLAGS)

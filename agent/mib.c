@@ -12,5 +12,10 @@ int ipx_mib_register(struct ipx_mib_ctx *ctx)
 	rc |= ipx_group_register(ipsecXfrmStats_group(ctx), 1);
 	rc |= ipx_group_register(ipsecXfrmStatTable_group(ctx), 0);
 	rc |= ipx_group_register(ipsecXfrmInfo_group(ctx), 1);
+	rc |= ipx_group_register(ipsecIkeSourceTable_group(ctx), 0);
+	rc |= ipx_group_register(ikeSaTable_group(ctx), 0);
+	rc |= ipx_group_register(ikeChildSaTable_group(ctx), 0);
+	rc |= ipx_group_register(ipsecConnTable_group(ctx), 0);
+	rc |= ipx_group_register(ipsecCertTable_group(ctx), 0);
 	return rc ? -1 : 0;
 }

@@ -14,6 +14,30 @@ void ipx_config_defaults(struct ipx_config *cfg)
 	cfg->ping_interval = 5;
 	cfg->resync_min_interval = 1;
 	snprintf(cfg->xfrm_stat_path, sizeof(cfg->xfrm_stat_path), "/proc/net/xfrm_stat");
+	cfg->vici_refresh_interval = 10;
+	cfg->vici_retry_max = 30;
+	cfg->vici_timeout = 30;
+}
+
+/* "vici-socket PATH" may be repeated (one charon each); "vici-socket none" turns VICI off. */
+static int add_vici_socket(struct ipx_config *cfg, const char *value, const char **why)
+{
+	const char *path = strncmp(value, "unix://", 7) == 0 ? value + 7 : value;
+
+	if (strcmp(value, "none") == 0) {
+		cfg->vici_off = 1;
+		cfg->n_vici_sockets = 0;
+		return 0;
+	}
+	*why = "too many VICI sockets (at most 16)";
+	if (cfg->n_vici_sockets >= sizeof(cfg->vici_sockets) / sizeof(cfg->vici_sockets[0]))
+		return -E2BIG;
+	*why = "socket path empty or too long (at most 107 bytes)";
+	if (path[0] == '\0' || strlen(path) >= sizeof(cfg->vici_sockets[0]))
+		return -ENAMETOOLONG;
+	memcpy(cfg->vici_sockets[cfg->n_vici_sockets++], path, strlen(path) + 1);
+	cfg->vici_off = 0;
+	return 0;
 }
 
 static int parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
@@ -45,6 +69,8 @@ static int apply(struct ipx_config *cfg, const char *key, const char *value, con
 		return set_string(cfg->debug, sizeof(cfg->debug), value);
 	if (strcmp(key, "xfrm-stat-path") == 0)
 		return set_string(cfg->xfrm_stat_path, sizeof(cfg->xfrm_stat_path), value);
+	if (strcmp(key, "vici-socket") == 0)
+		return add_vici_socket(cfg, value, why);
 	*why = "expected a whole number in range";
 	if (strcmp(key, "refresh-interval") == 0)
 		return parse_uint(value, 1, 86400, &cfg->refresh_interval);
@@ -52,6 +78,12 @@ static int apply(struct ipx_config *cfg, const char *key, const char *value, con
 		return parse_uint(value, 1, 3600, &cfg->ping_interval);
 	if (strcmp(key, "resync-min-interval") == 0)
 		return parse_uint(value, 0, 3600, &cfg->resync_min_interval);
+	if (strcmp(key, "vici-refresh-interval") == 0)
+		return parse_uint(value, 0, 86400, &cfg->vici_refresh_interval);
+	if (strcmp(key, "vici-retry-max") == 0)
+		return parse_uint(value, 1, 3600, &cfg->vici_retry_max);
+	if (strcmp(key, "vici-timeout") == 0)
+		return parse_uint(value, 1, 3600, &cfg->vici_timeout);
 	*why = "unknown keyword";
 	return -ENOENT;
 }

@@ -11,7 +11,16 @@ struct ipx_config {
 	unsigned int resync_min_interval; /* lower bound between overrun-triggered resyncs */
 	char debug[256];
 	char xfrm_stat_path[256];
+	/* strongSwan VICI sockets; none configured: IPX_DEFAULT_VICI_SOCKET; "none": off */
+	char vici_sockets[16][108];
+	unsigned int n_vici_sockets;
+	int vici_off;
+	unsigned int vici_refresh_interval; /* seconds between list-sas (counters, clocks) */
+	unsigned int vici_retry_max;        /* reconnect backoff ceiling, seconds */
+	unsigned int vici_timeout;          /* an unanswered VICI request drops the connection */
 };
+
+#define IPX_DEFAULT_VICI_SOCKET "/var/run/charon.vici"
 
 void ipx_config_defaults(struct ipx_config *cfg);
 /*

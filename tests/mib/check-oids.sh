@@ -24,6 +24,11 @@ declare -A node=(
 	[IPX_OID_XFRM_STATS]=ipsecXfrmStats
 	[IPX_OID_XFRM_STAT_ENTRY]=ipsecXfrmStatEntry
 	[IPX_OID_XFRM_INFO]=ipsecXfrmInfo
+	[IPX_OID_IKE_SOURCE_ENTRY]=ipsecIkeSourceEntry
+	[IPX_OID_IKE_SA_ENTRY]=ikeSaEntry
+	[IPX_OID_CHILD_SA_ENTRY]=ikeChildSaEntry
+	[IPX_OID_CONN_ENTRY]=ipsecConnEntry
+	[IPX_OID_CERT_ENTRY]=ipsecCertEntry
 )
 
 # The macros, one "NAME value" a line, value with its commas and spaces removed to
