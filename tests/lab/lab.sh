@@ -310,3 +310,351 @@ lab_sa_list() {
 			print spi, src, dst, proto, b, p
 		}'
 }
+
+# --- The IKE scenario: lab4 and lab6 plus IKEv1 main and aggressive mode, certificates
+# and a connection that is never up (lab_ike_up). Each added connection has a peer
+# address of sun's own (one gateway, several peers) and a peer ID of its own, so moon
+# picks its config by address and no INITIAL_CONTACT of one tears down another. The IPv4 children
+# protect /26s carved out of lab4's /24s: more specific, so charon gives their policies
+# the higher priority, and lab4's hosts (.1) are in none of them.
+
+# lab_conn_info NAME: "MOON_ADDR SUN_ADDR MOON_TS SUN_TS MOON_HOST SUN_HOST CHILD" of the
+# lab's connection NAME (lab4 lab6 v1main v1aggr cert4 idle).
+lab_conn_info() {
+	case $1 in
+	lab4) echo "$LAB_MOON4 $LAB_SUN4 $LAB_MOON_NET4 $LAB_SUN_NET4 $LAB_MOON_HOST4 $LAB_SUN_HOST4 net4" ;;
+	lab6) echo "$LAB_MOON6 $LAB_SUN6 $LAB_MOON_NET6 $LAB_SUN_NET6 $LAB_MOON_HOST6 $LAB_SUN_HOST6 net6" ;;
+	v1main) echo "$LAB_MOON4 192.0.2.11 198.51.100.64/26 203.0.113.64/26 198.51.100.65 203.0.113.65 mainnet" ;;
+	v1aggr) echo "$LAB_MOON4 192.0.2.12 198.51.100.128/26 203.0.113.128/26 198.51.100.129 203.0.113.129 aggrnet" ;;
+	cert4) echo "$LAB_MOON4 192.0.2.13 198.51.100.192/26 203.0.113.192/26 198.51.100.193 203.0.113.193 certnet" ;;
+	idle) echo "$LAB_MOON6 2001:db8::14 2001:db8:1:1::/64 2001:db8:2:1::/64 2001:db8:1:1::1 2001:db8:2:1::1 idlenet" ;;
+	*) lab_error "no lab connection named '$1'" ;;
+	esac
+}
+
+# The connections lab_ike_up configures, and those of them sun brings up.
+# shellcheck disable=SC2034 # for the scripts that source this
+LAB_IKE_CONNS="lab4 lab6 v1main v1aggr cert4 idle"
+LAB_IKE_UP_CONNS="lab4 lab6 v1main v1aggr cert4"
+
+# _lab_ike_net: sun's extra peer addresses on veth-sun, the extra protected hosts on both
+# priv devices (IPv4 as /32: no new subnet routes) and routes for idle's /64s.
+# Idempotent (replace).
+_lab_ike_net() {
+	local c ma sa mt st mh sh child moon='' sun=''
+	for c in v1main v1aggr cert4 idle; do
+		read -r ma sa mt st mh sh child < <(lab_conn_info "$c")
+		case $sa in
+		*:*)
+			sun+="addr replace $sa/64 dev veth-sun nodad"$'\n'
+			moon+="addr replace $mh/64 dev priv nodad"$'\n'"route replace $st via $LAB_SUN6"$'\n'
+			sun+="addr replace $sh/64 dev priv nodad"$'\n'"route replace $mt via $LAB_MOON6"$'\n'
+			;;
+		*)
+			sun+="addr replace $sa/24 dev veth-sun"$'\n'
+			moon+="addr replace $mh/32 dev priv"$'\n'
+			sun+="addr replace $sh/32 dev priv"$'\n'
+			;;
+		esac
+	done
+	_lab_ns moon ip -batch - <<<"$moon" || { lab_error "cannot add the IKE scenario's addresses to moon"; return; }
+	_lab_ns sun ip -batch - <<<"$sun" || lab_error "cannot add the IKE scenario's addresses to sun"
+}
+
+# _lab_ike_certs: a lab CA and ECDSA P-256 end-entity certificates for moon and sun
+# (made once per LAB_DIR, in $LAB_DIR/pki, with strongSwan's pki: 7 calls, ~2 s in UML),
+# copied into each peer's CONFDIR: x509ca/labca.pem, x509/NAME.pem,
+# private/NAME.pem. Subject "C=CH, O=ipsec-agentx lab, CN=NAME.example.org"; SANs
+# NAME.example.org and NAME's cert4 address.
+_lab_ike_certs() {
+	local d=$LAB_DIR/pki n
+	if [ ! -s "$d/sun.pem" ]; then
+		mkdir -p "$d"
+		printf 'pki {\n  load = random pem pkcs1 x509 pubkey openssl\n}\n' >"$d/strongswan.conf"
+		if ! STRONGSWAN_CONF=$d/strongswan.conf _lab_pki "$d" >"$d/pki.out" 2>&1; then
+			cat "$d/pki.out" >&2
+			lab_error "pki failed to make the lab's certificates"
+			return
+		fi
+	fi
+	for n in moon sun; do
+		mkdir -p "$LAB_DIR/$n"/{x509ca,x509,private}
+		cp "$d/labca.pem" "$LAB_DIR/$n/x509ca/labca.pem"
+		cp "$d/$n.pem" "$LAB_DIR/$n/x509/$n.pem"
+		cp "$d/$n.key" "$LAB_DIR/$n/private/$n.pem"
+	done
+}
+
+# _lab_pki DIR: the CA (labca.key, labca.pem) and moon's and sun's key, public key and
+# certificate (NAME.key, NAME.pub, NAME.pem) in DIR.
+_lab_pki() {
+	local d=$1 n addr
+	pki --gen --type ecdsa --size 256 --outform pem >"$d/labca.key" || return
+	pki --self --ca --lifetime 3650 --in "$d/labca.key" --type ecdsa \
+		--dn "C=CH, O=ipsec-agentx lab, CN=ipsec-agentx lab CA" --outform pem >"$d/labca.pem" || return
+	for n in moon sun; do
+		if [ "$n" = moon ]; then addr=$LAB_MOON4; else addr=$(lab_conn_info cert4 | cut -d' ' -f2); fi
+		pki --gen --type ecdsa --size 256 --outform pem >"$d/$n.key" || return
+		pki --pub --in "$d/$n.key" --type ecdsa >"$d/$n.pub" || return
+		pki --issue --in "$d/$n.pub" --type pub --cacert "$d/labca.pem" --cakey "$d/labca.key" \
+			--dn "C=CH, O=ipsec-agentx lab, CN=$n.example.org" --san "$n.example.org" \
+			--san "$addr" --flag serverAuth --lifetime 365 --outform pem >"$d/$n.pem.new" || return
+		mv "$d/$n.pem.new" "$d/$n.pem" || return
+	done
+}
+
+# _lab_ike_settings NAME: CONFDIR/strongswan.d/lab-ike.conf, which lab_charon_start
+# includes: aggressive mode with a PSK allowed (refused otherwise), and swanctl with the
+# openssl plugin (it parses the ECDSA keys and certificates it loads and lists).
+_lab_ike_settings() {
+	mkdir -p "$LAB_DIR/$1/strongswan.d"
+	cat >"$LAB_DIR/$1/strongswan.d/lab-ike.conf" <<-EOF
+		charon {
+		  i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+		}
+		swanctl {
+		  load = random pem pkcs1 x509 pubkey openssl
+		}
+	EOF
+}
+
+# _lab_ike_conn NAME VERSION AGGRESSIVE AUTH MY_ID PEER_ID IKE_PROPOSALS ESP_PROPOSALS
+# [START]: connection NAME of lab_conn_info as seen from $me (moon or sun), with
+# _lab_ike_swanctl_conf's locals me, start and rekey; START overrides start.
+_lab_ike_conn() {
+	local ma sa mt st mh sh child la ra lt rt cert='' cacert=''
+	read -r ma sa mt st mh sh child < <(lab_conn_info "$1")
+	if [ "$me" = moon ]; then
+		la=$ma ra=$sa lt=$mt rt=$st
+	else
+		la=$sa ra=$ma lt=$st rt=$mt
+	fi
+	if [ "$4" = pubkey ]; then
+		cert="certs = $me.pem"
+		cacert="cacerts = labca.pem"
+	fi
+	cat <<-EOF
+		connections {
+		  $1 {
+		    version = $2
+		    aggressive = $3
+		    local_addrs = $la
+		    remote_addrs = $ra
+		    proposals = $7
+		    local {
+		      auth = $4
+		      id = $5
+		      $cert
+		    }
+		    remote {
+		      auth = $4
+		      id = $6
+		      $cacert
+		    }
+		    children {
+		      $child {
+		        local_ts = $lt
+		        remote_ts = $rt
+		        esp_proposals = $8
+		        start_action = ${9:-$start}
+		        ${rekey:+rekey_time = $rekey}
+		      }
+		    }
+		  }
+		}
+	EOF
+}
+
+# _lab_ike_ids MOON_ID SUN_ID: sets _lab_ike_swanctl_conf's locals id (this side's) and
+# peer (the other's) from its local me.
+_lab_ike_ids() {
+	if [ "$me" = moon ]; then id=$1 peer=$2; else id=$2 peer=$1; fi
+}
+
+# _lab_ike_swanctl_conf SIDE START_ACTION REKEY: _lab_swanctl_conf's lab4 and lab6, then
+# v1main, v1aggr, cert4 and idle.
+_lab_ike_swanctl_conf() {
+	local me=$1 start=$2 rekey=$3 id peer
+	_lab_swanctl_conf "$@"
+	_lab_ike_ids "$LAB_MOON4" "$(lab_conn_info v1main | cut -d' ' -f2)"
+	_lab_ike_conn v1main 1 no psk "$id" "$peer" aes256-sha256-modp2048 aes256-sha1
+	_lab_ike_ids moon sun-v1aggr
+	# Not started on load: see _lab_ike_initiate.
+	_lab_ike_conn v1aggr 1 yes psk "$id" "$peer" aes128-sha1-ecp256 aes256gcm16 none
+	_lab_ike_ids moon.example.org sun.example.org
+	_lab_ike_conn cert4 2 no pubkey "$id" "$peer" aes256gcm16-prfsha384-ecp384 aes128gcm16
+	_lab_ike_ids moon sun-idle
+	_lab_ike_conn idle 2 no psk "$id" "$peer" aes128-sha256-x25519 aes128gcm16 none
+	cat <<-EOF
+		secrets {
+		  ike-v1main {
+		    id-1 = $LAB_MOON4
+		    id-2 = $(lab_conn_info v1main | cut -d' ' -f2)
+		    secret = v1main-preshared-key-not-secret
+		  }
+		  ike-v1aggr {
+		    id-1 = moon
+		    id-2 = sun-v1aggr
+		    secret = v1aggr-preshared-key-not-secret
+		  }
+		  ike-idle {
+		    id-1 = moon
+		    id-2 = sun-idle
+		    secret = idle-preshared-key-not-secret
+		  }
+		}
+	EOF
+}
+
+# lab_ike_up [--rekey SECS]: lab_tunnel_up's lab4 and lab6 plus, each with a peer
+# address of sun's own (see lab_conn_info): v1main (IKEv1 main mode, PSK), v1aggr (IKEv1
+# aggressive mode, PSK), cert4 (IKEv2, ECDSA certificates of a lab CA) and idle (IKEv2,
+# PSK, loaded on both sides, never initiated). Adds the addresses, makes the
+# certificates, starts both charons (unless running: then their settings are reloaded),
+# loads moon (responder) then sun (initiator: start_action = start, but v1aggr is
+# initiated by hand, IKE_SA then CHILD_SA: see _lab_ike_initiate) and waits (60 s) until
+# moon has the CHILD_SAs of all but idle INSTALLED. --rekey sets sun's children's
+# rekey_time. Use it instead of lab_tunnel_up (which would unload the added connections).
+lab_ike_up() {
+	local rekey='' n certs
+	if [ "${1:-}" = --rekey ]; then
+		rekey=${2}s
+	fi
+	_lab_ike_net || return
+	# pki (~2 s in UML) while the charons start.
+	_lab_ike_certs &
+	certs=$!
+	for n in moon sun; do
+		_lab_ike_settings "$n"
+		if ! kill -0 "$(cat "$LAB_DIR/$n-charon.pid" 2>/dev/null)" 2>/dev/null; then
+			lab_charon_start "$n" "$n" "$LAB_DIR/$n" || return
+		else
+			# Started without CONFDIR/strongswan.d: include it now.
+			grep -q '^include .*/strongswan\.d/\*\.conf$' "$LAB_DIR/$n/strongswan.conf" ||
+				echo "include $LAB_DIR/$n/strongswan.d/*.conf" >>"$LAB_DIR/$n/strongswan.conf"
+			lab_swanctl "$n" --reload-settings >/dev/null ||
+				{ lab_error "swanctl --reload-settings failed on $n"; return; }
+		fi
+	done
+	wait "$certs" || return
+	_lab_ike_swanctl_conf moon none "" >"$LAB_DIR/moon/swanctl.conf"
+	_lab_ike_swanctl_conf sun start "$rekey" >"$LAB_DIR/sun/swanctl.conf"
+	lab_swanctl moon --load-all >"$LAB_DIR/moon-load.out" ||
+		{ cat "$LAB_DIR/moon-load.out" >&2; lab_error "swanctl --load-all failed on moon"; return; }
+	lab_swanctl sun --load-all >"$LAB_DIR/sun-load.out" ||
+		{ cat "$LAB_DIR/sun-load.out" >&2; lab_error "swanctl --load-all failed on sun"; return; }
+	_lab_ike_initiate v1aggr "$(lab_conn_info v1aggr | cut -d' ' -f7)" >"$LAB_DIR/sun-initiate-v1aggr.out" 2>&1 ||
+		{ tail -n 5 "$LAB_DIR/sun-initiate-v1aggr.out" >&2; lab_error "sun could not initiate v1aggr"; return; }
+	_lab_ike_wait 60
+}
+
+# _lab_ike_wait SECS: until moon has an INSTALLED CHILD_SA of each connection sun brings up.
+_lab_ike_wait() {
+	local c children=()
+	for c in $LAB_IKE_UP_CONNS; do
+		children+=("$(lab_conn_info "$c" | cut -d' ' -f7)")
+	done
+	if ! lab_wait_for --timeout "$1" _lab_children_installed moon "${children[@]}"; then
+		lab_swanctl moon --list-sas >&2 || true
+		_lab_tail "$LAB_DIR/moon-charon.log" "$LAB_DIR/sun-charon.log"
+		lab_error "not all of ${children[*]} INSTALLED on moon within $1 s"
+	fi
+}
+
+# _lab_children_installed NAME CHILD...: peer NAME has an INSTALLED CHILD_SA of each CHILD.
+_lab_children_installed() {
+	local name=$1
+	shift
+	lab_swanctl "$name" --list-sas | awk -v want="$*" '
+		/, reqid [0-9]*, INSTALLED,/ { c = $1; sub(/:$/, "", c); have[c] = 1 }
+		END {
+			n = split(want, w, " ")
+			for (i = 1; i <= n; i++)
+				if (!(w[i] in have))
+					exit 1
+		}'
+}
+
+# lab_ike_initiate [CONN...]: sun initiates the child of each CONN (default: all but
+# idle) at once, then waits (60 s) until moon has them INSTALLED. For after a charon
+# restart. An IKE_SA of CONN that sun still has (moon's charon was killed, not stopped)
+# is terminated first, without waiting for moon's answer (--force).
+lab_ike_initiate() {
+	local c child pids=() st=0 pid children=() stale
+	# shellcheck disable=SC2086 # a list of names
+	[ $# -gt 0 ] || set -- $LAB_IKE_UP_CONNS
+	stale=$(lab_swanctl sun --list-sas | awk '/^[^ ].*: #[0-9]+, / { sub(/:$/, "", $1); print $1 }')
+	for c; do
+		if grep -qxF "$c" <<<"$stale"; then
+			lab_swanctl sun --terminate --ike "$c" --force >"$LAB_DIR/sun-terminate-$c.out" 2>&1 &
+			pids+=($!)
+		fi
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || st=1
+	done
+	[ "$st" = 0 ] || { lab_error "swanctl --terminate failed on sun"; return; }
+	pids=()
+	for c; do
+		child=$(lab_conn_info "$c" | cut -d' ' -f7) || return
+		children+=("$child")
+		_lab_ike_initiate "$c" "$child" >"$LAB_DIR/sun-initiate-$c.out" 2>&1 &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || st=1
+	done
+	if [ "$st" != 0 ]; then
+		for c; do tail -n 5 "$LAB_DIR/sun-initiate-$c.out" >&2; done
+		lab_error "swanctl --initiate failed on sun"
+		return
+	fi
+	if ! lab_wait_for --timeout 60 _lab_children_installed moon "${children[@]}"; then
+		lab_swanctl moon --list-sas >&2 || true
+		lab_error "not all of ${children[*]} INSTALLED on moon within 60 s"
+	fi
+}
+
+# _lab_ike_initiate CONN CHILD: sun initiates CHILD of CONN. v1aggr's IKE_SA first, then
+# its CHILD_SA: initiated at once, the Quick Mode request leaves right after the last
+# Aggressive Mode message, and moon's charon often takes the two in the wrong order
+# ("ignoring QUICK_MODE request while phase 1 is incomplete"): 4 s until sun resends it.
+_lab_ike_initiate() {
+	if [ "$1" = v1aggr ]; then
+		lab_swanctl sun --initiate --ike "$1" || return
+	fi
+	lab_swanctl sun --initiate --ike "$1" --child "$2"
+}
+
+# lab_charon_kill NAME: SIGKILL: charon NAME ends without deleting anything, so its
+# kernel keeps the SAs and policies and the peer its IKE_SAs and CHILD_SAs (lab_charon_stop
+# lets charon delete them all, at both ends).
+lab_charon_kill() {
+	local name=$1 pid
+	pid=$(cat "$LAB_DIR/$name-charon.pid" 2>/dev/null) || return 0
+	kill -KILL "$pid" 2>/dev/null || true
+	# Reaped here if this shell started it: no "Killed" job notice on stderr.
+	wait "$pid" 2>/dev/null || true
+	lab_wait_for --timeout 10 _lab_dead "$pid" || { lab_error "charon $name (pid $pid) survived SIGKILL"; return; }
+	rm -f "$LAB_DIR/$name-charon.pid" "$LAB_DIR/$name.vici"
+}
+
+# lab_charon_restart NAME: stops charon NAME, starts it again (netns NAME, same CONFDIR)
+# and loads its swanctl.conf. Its SAs are gone: re-initiate them (lab_ike_initiate).
+lab_charon_restart() {
+	local name=$1 conf
+	conf=$(cat "$LAB_DIR/$name-charon.conf") || { lab_error "charon $name was never started"; return; }
+	lab_charon_stop "$name"
+	lab_charon_start "$name" "$name" "$conf" || return
+	lab_swanctl "$name" --load-all >"$LAB_DIR/$name-load.out" ||
+		{ cat "$LAB_DIR/$name-load.out" >&2; lab_error "swanctl --load-all failed on $name"; }
+}
+
+# lab_ping_conn NAME [COUNT]: COUNT (3) pings from moon's protected host of connection
+# NAME to sun's (lab_conn_info), through its tunnel; fails unless all are answered.
+lab_ping_conn() {
+	local ma sa mt st mh sh child fam=-4
+	read -r ma sa mt st mh sh child < <(lab_conn_info "$1") && [ -n "$mh" ] || return
+	case $mh in *:*) fam=-6 ;; esac
+	_lab_ping "${2:-3}" "$fam" "$mh" "$sh"
+}

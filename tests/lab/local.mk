@@ -12,3 +12,6 @@ TESTS += tests/lab/run-sa-tunnel.sh
 EXTRA_DIST += tests/lab
 
 include $(srcdir)/tests/lab/vici.mk
+
+# strongSwan's IKE SAs, connections and certificates in the MIB (tests/lab/ike.sh).
+TESTS += tests/lab/run-ike.sh
