@@ -19,11 +19,14 @@
 #include "ipsec_agentx/ike.h"
 #include "ipsec_agentx/ike_source.h"
 #include "ipsec_agentx/log.h"
+#include "ipsec_agentx/notify.h"
 #include "ipsec_agentx/vici_client.h"
 
 /* How soon after an event the follow-up list-sas runs: events come in bursts (a rekey is
  * a child-rekey and two updowns). */
 #define RELIST_DELAY 0.2
+/* Down causes remembered: more IKE SAs going down at once than this lose their cause. */
+#define REASONS 256
 
 /* "log": charon's log lines of level <= 1, the only place that says whether an IKEv1 SA
  * used main or aggressive mode ("... is initiating a Main Mode IKE_SA"). */
@@ -41,6 +44,13 @@ struct source {
 	int config_listing; /* list-conns / list-certs queued or in flight */
 	double busy_since;  /* oldest request without an answer (0: none pending) */
 	int listing;        /* a list-sas is queued or in flight */
+	/* the last known cause of a down, per IKE SA (from charon's log), a small ring */
+	struct {
+		uint32_t uid;
+		uint8_t reason;
+		double at;
+	} reasons[REASONS];
+	size_t next_reason;
 	uint64_t parse_errors;
 	double now; /* time of the call being handled */
 };
@@ -295,70 +305,180 @@ static int is_up(const struct ipx_vici_msg *m)
 }
 
 /* ike-rekey / child-rekey: <conn> { ... } with "old" and "new" sections somewhere below. */
+static void emit(struct source *s, struct ipx_ike_event *ev)
+{
+	if (!s->all->cfg.on_ike_event)
+		return;
+	ev->source = index_of(s);
+	s->all->cfg.on_ike_event(s->all->cfg.event_arg, ev);
+}
+
+/* Parses the IKE SA at NODE named after its connection (rekey events call it "old"/"new"). */
+static int parse_named(const struct ipx_vici_node *node, const char *conn, struct ipx_ike_sa *sa)
+{
+	if (ipx_ike_parse_sa(node, ipx_ike_now(), sa) < 0)
+		return -EBADMSG;
+	snprintf(sa->name, sizeof(sa->name), "%s", conn);
+	return 0;
+}
+
 static void on_ike_rekey(struct source *s, const struct ipx_vici_node *conn)
 {
 	const struct ipx_vici_node *old = ipx_vici_child(conn, "old");
 	const struct ipx_vici_node *new = ipx_vici_child(conn, "new");
+	struct ipx_ike_sa o, n;
+	int have_old = old && parse_named(old, conn->name, &o) == 0;
+	int have_new = new &&parse_named(new, conn->name, &n) == 0;
+	struct ipx_ike_event ev = {.type = IPX_IKE_EV_IKE_REKEY};
 
+	if (!have_old && !have_new) {
+		malformed(s, "ike-rekey event");
+		return;
+	}
 	/* The old SA stays (REKEYED) until charon deletes it: its CHILD_SAs move to the new
 	 * one in the next listing, keeping their rows. */
-	if (old) {
-		struct ipx_ike_sa sa;
-		if (ipx_ike_parse_sa(old, ipx_ike_now(), &sa) == 0) {
-			snprintf(sa.name, sizeof(sa.name), "%s", conn->name);
-			ipx_ike_upsert_sa(s->all->store, index_of(s), &sa);
-		}
-	}
-	if (new) {
-		/* the new IKE SA's section is "new": parse it under the connection's name */
-		struct ipx_ike_sa sa;
-		if (ipx_ike_parse_sa(new, ipx_ike_now(), &sa) == 0) {
-			snprintf(sa.name, sizeof(sa.name), "%s", conn->name);
-			ipx_ike_upsert_sa(s->all->store, index_of(s), &sa);
-		}
-	}
+	if (have_old)
+		ipx_ike_upsert_sa(s->all->store, index_of(s), &o);
+	if (have_new)
+		ipx_ike_upsert_sa(s->all->store, index_of(s), &n);
 	ipx_ike_note_rekey(s->all->store, index_of(s), conn->name, NULL);
+	ev.old_ike = have_old ? &o : NULL;
+	ev.ike = have_new ? &n : NULL;
+	emit(s, &ev);
 }
 
 static void on_child_rekey(struct source *s, const struct ipx_vici_node *ike)
 {
 	const struct ipx_vici_node *kids = ipx_vici_child(ike, "child-sas"), *k;
-	const char *u = ipx_vici_get(ike, "uniqueid");
-	uint32_t ike_uid = u ? (uint32_t)strtoul(u, NULL, 10) : 0;
+	struct ipx_ike_sa sa;
 	int64_t now = ipx_ike_now();
 
+	if (ipx_ike_parse_sa(ike, now, &sa) < 0) {
+		malformed(s, "child-rekey event");
+		return;
+	}
 	for (k = kids ? kids->child : NULL; k; k = k->next) {
 		const struct ipx_vici_node *old = ipx_vici_child(k, "old");
 		const struct ipx_vici_node *new = ipx_vici_child(k, "new");
-		struct ipx_child_sa c;
+		struct ipx_child_sa o, n;
+		struct ipx_ike_event ev = {.type = IPX_IKE_EV_CHILD_REKEY, .ike = &sa};
 		/* the old one (REKEYED) keeps owning its kernel SAs until they are deleted */
-		if (old && ipx_ike_parse_child(old, ike_uid, now, &c) == 0)
-			ipx_ike_upsert_child(s->all->store, index_of(s), &c);
-		if (new &&ipx_ike_parse_child(new, ike_uid, now, &c) == 0)
-			ipx_ike_upsert_child(s->all->store, index_of(s), &c);
+		if (old && ipx_ike_parse_child(old, sa.unique_id, now, &o) == 0) {
+			ipx_ike_upsert_child(s->all->store, index_of(s), &o);
+			ev.old_child = &o;
+		}
+		if (new &&ipx_ike_parse_child(new, sa.unique_id, now, &n) == 0) {
+			ipx_ike_upsert_child(s->all->store, index_of(s), &n);
+			ev.child = &n;
+		}
 		ipx_ike_note_rekey(s->all->store, index_of(s), ike->name, k->name);
+		if (ev.child || ev.old_child)
+			emit(s, &ev);
 	}
 }
 
-/* child-updown down: the CHILD_SAs listed under the IKE SA are gone. */
-static void child_down(struct source *s, const struct ipx_vici_node *ike)
+/* ---- why SAs go down: charon's log says it, the updown events do not ------------------ */
+
+/* A cause is the cause of a down that follows within this many seconds. */
+#define REASON_TTL 10
+
+/*
+ * Remembers why IKE SA IKE_UID is going down. A peer's DELETE, a timeout or an expiry beats
+ * our own "deleting"/"closing" lines, which follow them (and also come with every rekey);
+ * a cause older than REASON_TTL is forgotten.
+ */
+static void note_reason(struct source *s, uint32_t ike_uid, uint8_t reason)
+{
+	size_t i;
+
+	for (i = 0; i < REASONS && s->reasons[i].uid != ike_uid; i++)
+		;
+	if (i == REASONS) {
+		i = s->next_reason;
+		s->next_reason = (s->next_reason + 1) % REASONS;
+		s->reasons[i].reason = IPX_DOWN_UNKNOWN;
+	}
+	if (s->now - s->reasons[i].at > REASON_TTL || s->reasons[i].reason == IPX_DOWN_UNKNOWN ||
+	    (s->reasons[i].reason == IPX_DOWN_LOCAL && reason != IPX_DOWN_LOCAL)) {
+		s->reasons[i].uid = ike_uid;
+		s->reasons[i].reason = reason;
+		s->reasons[i].at = s->now;
+	}
+}
+
+static uint8_t reason_of(const struct source *s, uint32_t ike_uid)
+{
+	size_t i;
+
+	for (i = 0; i < REASONS; i++)
+		if (s->reasons[i].uid == ike_uid && s->now - s->reasons[i].at <= REASON_TTL)
+			return s->reasons[i].reason;
+	return IPX_DOWN_UNKNOWN;
+}
+
+/* charon 5.9's wording of each cause, in the IKE and CHD log groups. */
+static uint8_t reason_in(const char *msg)
+{
+	if (strstr(msg, "received DELETE for"))
+		return IPX_DOWN_PEER;
+	if (strstr(msg, "giving up after") || strstr(msg, "DPD") || strstr(msg, "timed out"))
+		return IPX_DOWN_TIMEOUT;
+	if (strstr(msg, "expired") || strstr(msg, "lifetime"))
+		return IPX_DOWN_EXPIRED;
+	if (strstr(msg, "deleting IKE_SA") || strstr(msg, "closing CHILD_SA") ||
+	    strstr(msg, "terminate"))
+		return IPX_DOWN_LOCAL;
+	return IPX_DOWN_UNKNOWN;
+}
+
+/* ---- ups and downs ---------------------------------------------------------------------- */
+
+/* child-updown: the CHILD_SAs listed under the IKE SA came up or went down. */
+static void child_updown(struct source *s, const struct ipx_vici_node *ike, int up)
 {
 	const struct ipx_vici_node *kids = ipx_vici_child(ike, "child-sas"), *k;
+	struct ipx_ike_sa sa;
+	int64_t now = ipx_ike_now();
 
+	if (ipx_ike_parse_sa(ike, now, &sa) < 0) {
+		malformed(s, "child-updown event");
+		return;
+	}
+	if (up)
+		take_ike(s, ike);
 	for (k = kids ? kids->child : NULL; k; k = k->next) {
-		const char *u = ipx_vici_get(k, "uniqueid");
-		if (u)
-			ipx_ike_delete_child(s->all->store, index_of(s),
-			                     (uint32_t)strtoul(u, NULL, 10));
+		struct ipx_child_sa c;
+		struct ipx_ike_event ev = {.ike = &sa, .child = &c};
+		if (ipx_ike_parse_child(k, sa.unique_id, now, &c) < 0)
+			continue;
+		ev.type = up ? IPX_IKE_EV_CHILD_UP : IPX_IKE_EV_CHILD_DOWN;
+		ev.reason = up ? 0 : reason_of(s, sa.unique_id);
+		/* a down is told while the row still exists, so its indexes can be named */
+		emit(s, &ev);
+		if (!up)
+			ipx_ike_delete_child(s->all->store, index_of(s), c.unique_id);
 	}
 }
 
-static void ike_down(struct source *s, const struct ipx_vici_node *ike)
+static void ike_updown(struct source *s, const struct ipx_vici_node *ike, int up)
 {
-	const char *u = ipx_vici_get(ike, "uniqueid");
+	struct ipx_ike_sa sa;
+	struct ipx_ike_event ev = {.ike = &sa};
 
-	if (u)
-		ipx_ike_delete_sa(s->all->store, index_of(s), (uint32_t)strtoul(u, NULL, 10));
+	if (ipx_ike_parse_sa(ike, ipx_ike_now(), &sa) < 0) {
+		malformed(s, "ike-updown event");
+		return;
+	}
+	if (up) {
+		take_ike(s, ike);
+		ev.type = IPX_IKE_EV_IKE_UP;
+		emit(s, &ev);
+		return;
+	}
+	ev.type = IPX_IKE_EV_IKE_DOWN;
+	ev.reason = reason_of(s, sa.unique_id);
+	emit(s, &ev);
+	ipx_ike_delete_sa(s->all->store, index_of(s), sa.unique_id);
 }
 
 static void dispatch_event(struct source *s, const struct ipx_vici_msg *m)
@@ -373,35 +493,36 @@ static void dispatch_event(struct source *s, const struct ipx_vici_msg *m)
 			on_ike_rekey(s, n);
 		else if (!strcmp(m->name, "child-rekey"))
 			on_child_rekey(s, n);
-		else if (!strcmp(m->name, "ike-updown") && !up)
-			ike_down(s, n);
-		else if (!strcmp(m->name, "child-updown") && !up)
-			child_down(s, n);
+		else if (!strcmp(m->name, "ike-updown"))
+			ike_updown(s, n, up);
+		else if (!strcmp(m->name, "child-updown"))
+			child_updown(s, n, up);
 		else
-			take_ike(
-			    s, n); /* ups and ike-update: the section is the IKE SA as it is now */
+			take_ike(s, n); /* ike-update: the section is the IKE SA as it is now */
 	}
 }
 
-/* A "log" event: only the exchange-mode lines of IKE SAs matter here. */
+/* A "log" event: the exchange mode of IKEv1 SAs and the causes of downs. */
 static void on_log(struct source *s, const struct ipx_vici_msg *m)
 {
 	const char *msg = ipx_vici_get(&m->root, "msg");
 	const char *uid = ipx_vici_get(&m->root, "ikesa-uniqueid");
-	enum ipx_ike_exchange ex;
 	unsigned long id;
+	uint8_t reason;
 
 	if (!msg || !uid)
 		return;
-	if (strstr(msg, "Aggressive Mode IKE_SA"))
-		ex = IPX_IKE_EXCHANGE_AGGRESSIVE;
-	else if (strstr(msg, "Main Mode IKE_SA"))
-		ex = IPX_IKE_EXCHANGE_MAIN;
-	else
-		return;
 	id = strtoul(uid, NULL, 10);
-	if (id > 0 && id <= UINT32_MAX)
-		ipx_ike_note_exchange(s->all->store, index_of(s), (uint32_t)id, ex);
+	if (id == 0 || id > UINT32_MAX)
+		return;
+	if (strstr(msg, "Aggressive Mode IKE_SA"))
+		ipx_ike_note_exchange(s->all->store, index_of(s), (uint32_t)id,
+		                      IPX_IKE_EXCHANGE_AGGRESSIVE);
+	else if (strstr(msg, "Main Mode IKE_SA"))
+		ipx_ike_note_exchange(s->all->store, index_of(s), (uint32_t)id,
+		                      IPX_IKE_EXCHANGE_MAIN);
+	else if ((reason = reason_in(msg)) != IPX_DOWN_UNKNOWN)
+		note_reason(s, (uint32_t)id, reason);
 }
 
 static void on_event(void *arg, const struct ipx_vici_msg *m)
@@ -452,6 +573,11 @@ static void lost(struct source *s, int err)
 	s->relist_at = 0;
 	s->refresh_at = 0;
 	s->busy_since = 0;
+	{
+		struct ipx_ike_event ev = {.type = IPX_IKE_EV_SOURCE_DOWN,
+		                           .reason = IPX_DOWN_DAEMON};
+		emit(s, &ev); /* before the SAs leave the store, so they can be named */
+	}
 	ipx_ike_source_down(s->all->store, index_of(s));
 	set_state(s, IPX_IKE_SOURCE_DOWN);
 	if (was_up) {

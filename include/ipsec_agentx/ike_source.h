@@ -40,8 +40,16 @@ struct ipx_ike_source_status {
 	uint64_t malformed;  /* messages rejected as malformed */
 };
 
-/* An event as it reached us, after the store was updated (for notifications). */
+/* An event as it reached us, after the store was updated. */
 typedef void (*ipx_ike_event_fn)(void *arg, uint32_t source, const struct ipx_vici_msg *ev);
+struct ipx_ike_event; /* notify.h */
+/* What an event meant (an IKE SA up, a CHILD_SA rekeyed, ...): ups and rekeys after the
+ * store took them, downs (and a lost daemon) while the rows still exist. */
+typedef void (*ipx_ike_semantic_fn)(void *arg, const struct ipx_ike_event *ev);
+struct ipx_ike_event; /* notify.h */
+/* What the event meant (an IKE SA up, a CHILD_SA rekeyed, ...): ups and rekeys after the
+ * store took them, downs (and a lost daemon) while the rows still exist. */
+typedef void (*ipx_ike_semantic_fn)(void *arg, const struct ipx_ike_event *ev);
 
 struct ipx_ike_sources;
 
@@ -49,9 +57,10 @@ struct ipx_ike_sources_config {
 	const char *const *paths; /* VICI sockets, "unix://" prefix optional */
 	size_t n_paths;
 	double refresh_interval; /* seconds between list-sas (counters, clocks); 0: events only */
-	double retry_min, retry_max; /* reconnect backoff, seconds (doubles up to max) */
-	double request_timeout;      /* a command unanswered this long drops the connection */
-	ipx_ike_event_fn on_event;   /* optional */
+	double retry_min, retry_max;      /* reconnect backoff, seconds (doubles up to max) */
+	double request_timeout;           /* a command unanswered this long drops the connection */
+	ipx_ike_event_fn on_event;        /* optional */
+	ipx_ike_semantic_fn on_ike_event; /* optional */
 	void *event_arg;
 };
 

@@ -83,10 +83,13 @@ compare links "$WORK/links-walk.txt"
 [ "$(kernel_sa_count)" -ge 10 ] || fail "expected 10 kernel SAs, have $(kernel_sa_count)"
 
 # Exchange modes (from charon's log events: no listing tells main from aggressive).
+ike_index() { # CONNECTION: the ikeSaIndex of its (last) IKE SA
+	snmp snmpbulkwalk -Cr50 -OQs -- IPSEC-AGENTX-MIB::ikeSaName |
+		awk -v want="$1" '$3 == want { split($1, a, "."); i = a[2] } END { if (i) print i }'
+}
 mode_of() { # CONNECTION
 	local idx
-	idx=$(snmp snmpbulkwalk -Cr50 -OQs -- IPSEC-AGENTX-MIB::ikeSaName |
-		awk -v want="$1" '$3 == want { split($1, a, "."); print a[2]; exit }')
+	idx=$(ike_index "$1")
 	[ -n "$idx" ] || return 1
 	get "IPSEC-AGENTX-MIB::ikeSaExchangeMode.$idx"
 }
@@ -121,6 +124,19 @@ echo "ipsecConnOutOctets lab4/net4: $out1 -> $out2, InOctets: $in1 -> $in2"
 rekeys=$(get "IPSEC-AGENTX-MIB::ipsecConnChildRekeys.$net4")
 [ "$rekeys" -ge 1 ] || fail "ipsecConnChildRekeys of lab4/net4 is $rekeys after a rekey"
 snapshot rekeyed
+
+# An IKE SA rekey of lab4: a new IKE SA row, its CHILD_SA follows it, the rekey is counted.
+old_ike=$(ike_index lab4)
+lab_swanctl sun --rekey --ike lab4 >"$WORK/ike-rekey.out" || fail "swanctl --rekey --ike failed"
+ike_rekeyed() {
+	local idx
+	idx=$(ike_index lab4) && [ -n "$idx" ] && [ "$idx" != "$old_ike" ] &&
+		[ "$(get "IPSEC-AGENTX-MIB::ikeSaConnIkeRekeys.$idx")" -ge 1 ]
+}
+wait_for 30 ike_rekeyed || fail "no new lab4 IKE SA with ikeSaConnIkeRekeys >= 1 within 30 s"
+step "lab4's IKE SA rekeyed: ikeSaIndex $old_ike -> $(ike_index lab4)"
+sleep 2.5
+snapshot ike-rekeyed
 { walk IPSEC-AGENTX-MIB::ipsecSaTable; walk IPSEC-AGENTX-MIB::ikeChildSaTable; } >"$WORK/links2-walk.txt"
 compare links "$WORK/links2-walk.txt"
 
