@@ -5,4 +5,5 @@ src_libipx_a_SOURCES += \
 	src/vici_client.c \
 	src/ike_parse.c \
 	src/ike_store.c \
-	src/ike_source.c
+	src/ike_source.c \
+	src/notify.c

@@ -34,6 +34,14 @@ enum ipx_notify_type {
 	IPX_NOTIFY_MAX = 12
 };
 
+/* Every type enabled: bits 1..IPX_NOTIFY_MAX of ipx_notify_config.enabled. */
+#define IPX_NOTIFY_ENABLED_ALL ((uint32_t)((1u << (IPX_NOTIFY_MAX + 1)) - 2u))
+/* Seconds between two certificate checks (the first is at the first tick). */
+#define IPX_NOTIFY_CERT_PERIOD 86400
+/* Largest rekey_rate_max and rate_limit (the notifier keeps that many times per
+ * connection). */
+#define IPX_NOTIFY_COUNT_MAX 4096
+
 /* Why an SA went down, where the source says so. */
 enum ipx_down_reason {
 	IPX_DOWN_UNKNOWN = 0,
@@ -93,7 +101,8 @@ struct ipx_notify_config {
 
 void ipx_notify_config_defaults(struct ipx_notify_config *cfg);
 /* 0, or -EINVAL with *why set for an inconsistent configuration (drop_low >= drop_high,
- * a threshold without its window, ...). */
+ * a threshold without its window, enabled bits outside 1..IPX_NOTIFY_MAX, rekey_rate_max
+ * or rate_limit above IPX_NOTIFY_COUNT_MAX). WHY may be NULL. */
 int ipx_notify_config_check(const struct ipx_notify_config *cfg, const char **why);
 
 /* Semantic IKE events (ike_source.c reports them as it applies VICI events). */
@@ -117,6 +126,7 @@ struct ipx_ike_event {
 	uint8_t reason;                       /* DOWN events: enum ipx_down_reason */
 };
 
+/* Sends one notification. It must not call the notifier or change the stores. */
 typedef void (*ipx_notify_fn)(void *arg, const struct ipx_notification *n);
 
 struct ipx_notifier;
@@ -125,6 +135,7 @@ struct ipx_notify_stats {
 	uint64_t sent[IPX_NOTIFY_MAX + 1]; /* per type */
 	uint64_t suppressed;               /* by the rate limit */
 	uint64_t duplicates;               /* dropped as duplicates */
+	uint64_t overflows; /* state not kept because a map was full (notify.c: the caps) */
 };
 
 /*
@@ -136,10 +147,17 @@ struct ipx_notifier *ipx_notifier_new(const struct ipx_notify_config *cfg, struc
 void ipx_notifier_free(struct ipx_notifier *n);
 /* New thresholds (checked by the caller); windows restart. */
 void ipx_notifier_set_config(struct ipx_notifier *n, const struct ipx_notify_config *cfg);
-/* An IKE event, after the IKE store was updated. */
+/*
+ * An IKE event. Ups and rekeys after the IKE store took them; downs (IKE_DOWN, CHILD_DOWN)
+ * and SOURCE_DOWN while the rows still exist, i.e. BEFORE ipx_ike_delete_sa/_child and
+ * ipx_ike_source_down(): the notifier names their indexes from the store, and reports one
+ * IKE_DOWN (reason DAEMON) per IKE SA of the source that the store still holds for
+ * SOURCE_DOWN. A down whose rows are gone already is still sent, with indexes 0.
+ */
 void ipx_notifier_ike_event(struct ipx_notifier *n, const struct ipx_ike_event *ev, double now);
 /* Periodic work: drop counters (after each XFRM resync), timers (overdue, conn down), cert
- * expiry. Call at least once a second. */
+ * expiry. Call at least once a second. NOW is also the notifier's clock for the XFRM
+ * events that arrive until the next tick or IKE event. */
 void ipx_notifier_tick(struct ipx_notifier *n, double now);
 /* Seconds from NOW to the next timer the notifier needs (at most CAP). */
 double ipx_notifier_timeout(const struct ipx_notifier *n, double now, double cap);
