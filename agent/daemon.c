@@ -20,6 +20,7 @@
 #include "ipsec_agentx/ike_source.h"
 #include "ipsec_agentx/ike_store.h"
 #include "ipsec_agentx/log.h"
+#include "ipsec_agentx/notify.h"
 #include "daemon.h"
 #include "groups.h"
 
@@ -59,8 +60,8 @@ static void agentx_setup(const struct ipx_config *cfg)
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
 	                   (int)cfg->ping_interval);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
-	/* Nothing is persisted yet: leave Net-SNMP's state directory alone. */
-	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+	/* Values set over SNMP (ipsecNotifyConfig) persist in Net-SNMP's state directory
+	 * (/var/lib/snmp/ipsec-agentx.conf; SNMP_PERSISTENT_DIR moves it). */
 }
 
 struct loop {
@@ -69,6 +70,8 @@ struct loop {
 	struct ipx_collector *col;
 	struct ipx_ike_store *ike;
 	struct ipx_ike_sources *sources; /* NULL: VICI off */
+	struct ipx_notifier *notifier;
+	struct ipx_notify_config notify_cfg; /* live: the config file's, then SNMP SETs */
 	double next_refresh;
 	double last_resync;
 };
@@ -100,6 +103,8 @@ static void next_timeout(const struct loop *l, struct timeval *tv, int *block)
 	}
 	if (l->sources)
 		wait = ipx_ike_sources_timeout(l->sources, mono_now(), wait);
+	if (l->notifier)
+		wait = ipx_notifier_timeout(l->notifier, mono_now(), wait);
 	if (wait < 0)
 		wait = 0;
 	if (*block || wait < tv->tv_sec + tv->tv_usec / 1e6) {
@@ -186,11 +191,39 @@ static void loop_once(struct loop *l)
 	}
 	if (l->sources)
 		ipx_ike_sources_process(l->sources, pf, n > 0 ? npf : 0, mono_now());
+	if (l->notifier)
+		ipx_notifier_tick(l->notifier, mono_now());
 	run_alarms();
 	netsnmp_check_outstanding_agent_requests();
 	run_timers(l);
 	netsnmp_large_fd_set_cleanup(&fds);
 	netsnmp_large_fd_set_cleanup(&wfds);
+}
+
+static void on_ike_event(void *arg, const struct ipx_ike_event *ev)
+{
+	struct loop *l = arg;
+
+	if (l->notifier)
+		ipx_notifier_ike_event(l->notifier, ev, mono_now());
+}
+
+/* A SET of ipsecNotifyConfig committed (checked already), or persisted values were read. */
+static void on_notify_config(void *arg, const struct ipx_notify_config *cfg)
+{
+	struct loop *l = arg;
+
+	if (cfg != &l->notify_cfg)
+		l->notify_cfg = *cfg;
+	if (l->notifier)
+		ipx_notifier_set_config(l->notifier, cfg);
+}
+
+static const struct ipx_notify_stats *notify_stats(void *arg)
+{
+	struct loop *l = arg;
+
+	return l->notifier ? ipx_notifier_stats(l->notifier) : NULL;
 }
 
 /* The VICI sources of the configuration (the default socket when none is named). */
@@ -204,6 +237,8 @@ static int open_sources(struct loop *l)
 	    .retry_min = 1,
 	    .retry_max = cfg->vici_retry_max,
 	    .request_timeout = cfg->vici_timeout,
+	    .on_ike_event = on_ike_event,
+	    .event_arg = l,
 	};
 	unsigned int i;
 	int rc;
@@ -242,6 +277,10 @@ int ipx_daemon_run(const struct ipx_config *cfg)
 	l.ike = ipx_ike_store_new(l.store);
 	if (!l.ike || open_sources(&l) < 0)
 		goto out_store;
+	l.notify_cfg = cfg->notify;
+	l.notifier = ipx_notifier_new(&l.notify_cfg, l.store, l.ike, ipx_notifications_sink, NULL);
+	if (!l.notifier)
+		goto out_store;
 	rc = ipx_collector_open(&l.col, l.store);
 	if (rc < 0) {
 		ipx_log_warnx("cannot open XFRM netlink sockets: %s (needs CAP_NET_ADMIN)",
@@ -263,6 +302,10 @@ int ipx_daemon_run(const struct ipx_config *cfg)
 	mib.ike = l.ike;
 	mib.ike_sources = l.sources;
 	mib.mono_now = ipx_ike_now;
+	mib.notify_cfg = &l.notify_cfg;
+	mib.on_notify_config = on_notify_config;
+	mib.notify_arg = &l;
+	mib.notify_stats = notify_stats;
 	/* first connection attempts now, not after the first select() */
 	if (l.sources)
 		ipx_ike_sources_process(l.sources, NULL, 0, mono_now());
@@ -283,6 +326,7 @@ out_collector:
 	ipx_collector_close(l.col);
 out_store:
 	ipx_ike_sources_free(l.sources);
+	ipx_notifier_free(l.notifier);
 	ipx_ike_store_free(l.ike);
 	ipx_store_free(l.store);
 	return status;

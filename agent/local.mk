@@ -13,6 +13,8 @@ agent_libipxagent_a_SOURCES = \
 	agent/ikeChildSaTable.c \
 	agent/ipsecConnTable.c \
 	agent/ipsecCertTable.c \
+	agent/ipsecNotifyConfig.c \
+	agent/ipsecNotifications.c \
 	agent/settings.c agent/settings.h \
 	agent/daemon.c agent/daemon.h
 agent_libipxagent_a_CFLAGS = $(AM_CFLAGS) $(NETSNMP_CFLAGS)

@@ -3,6 +3,9 @@
 #define IPX_AGENT_SETTINGS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "ipsec_agentx/notify.h"
 
 struct ipx_config {
 	char agentx_socket[256];          /* empty: Net-SNMP's default (/var/agentx/master) */
@@ -18,6 +21,8 @@ struct ipx_config {
 	unsigned int vici_refresh_interval; /* seconds between list-sas (counters, clocks) */
 	unsigned int vici_retry_max;        /* reconnect backoff ceiling, seconds */
 	unsigned int vici_timeout;          /* an unanswered VICI request drops the connection */
+	/* notification thresholds and enables (notify-* keywords); ipx_notify_config_defaults() */
+	struct ipx_notify_config notify;
 };
 
 #define IPX_DEFAULT_VICI_SOCKET "/var/run/charon.vici"
@@ -25,8 +30,56 @@ struct ipx_config {
 void ipx_config_defaults(struct ipx_config *cfg);
 /*
  * Reads "keyword value" lines. A bad line gives an error naming file and line in err
- * and -EINVAL; the settings read so far are kept.
+ * and -EINVAL; the settings read so far are kept. After the last line the notification
+ * settings are checked as a whole (ipx_notify_config_check): an inconsistent set gives an
+ * error naming the file and -EINVAL.
  */
 int ipx_config_load(struct ipx_config *cfg, const char *path, char *err, size_t errlen);
+
+/*
+ * The notification settings as the config file and the writable MIB scalars of
+ * ipsecNotifyConfig see them, so that both accept the same values.
+ *
+ * Bit N of ipx_notify_config.enabled is notification type N (1..IPX_NOTIFY_MAX), as bit N
+ * of ipsecNotifyEnables; bit 0 and the bits above IPX_NOTIFY_MAX are never set
+ * (IPX_NOTIFY_ENABLED_ALL is every type).
+ */
+
+/* The numeric fields, in the order of their MIB objects: field i is ipsecNotifyConfig.(i+2). */
+struct ipx_notify_field {
+	const char *name; /* the MIB object without "ipsecNotify": key in the persistent file */
+	size_t offset;    /* of the uint32_t in struct ipx_notify_config */
+	uint32_t max;     /* accepted range: 0..max (0 turns the check off) */
+};
+#define IPX_NOTIFY_NFIELDS 10
+extern const struct ipx_notify_field ipx_notify_fields[IPX_NOTIFY_NFIELDS];
+
+static inline uint32_t *ipx_notify_field_ptr(struct ipx_notify_config *cfg, unsigned int i)
+{
+	return (uint32_t *)((char *)cfg + ipx_notify_fields[i].offset);
+}
+
+/* The bit name of notification type 1..IPX_NOTIFY_MAX in ipsecNotifyEnables ("ikeSaUp"), or
+ * NULL. */
+const char *ipx_notify_type_name(unsigned int type);
+/*
+ * "all", "none", or type names separated by commas, each added, or removed when it starts
+ * with "-" ("all,-ikeSaRekeyed"). Returns 0, or -EINVAL with *why set.
+ */
+int ipx_notify_parse_enables(const char *s, uint32_t *enabled, const char **why);
+/* The enables as ipx_notify_parse_enables() reads them back ("none" when empty). */
+void ipx_notify_format_enables(uint32_t enabled, char *buf, size_t len);
+
+/*
+ * The persisted form of the values set over SNMP: "name=value" pairs separated by spaces,
+ * one per MIB object whose bit (1 << column of ipsecNotifyConfig) is in mask:
+ * "Enables=ikeSaUp,ikeSaDown DropLow=5". Parsing applies the pairs to cfg and adds their
+ * bits to *mask; it returns 0, or -EINVAL with *why set (cfg may be partly changed).
+ * Formatting returns the length it needed, as snprintf.
+ */
+int ipx_notify_parse_pairs(const char *s, struct ipx_notify_config *cfg, uint32_t *mask,
+                           const char **why);
+size_t ipx_notify_format_pairs(const struct ipx_notify_config *cfg, uint32_t mask, char *buf,
+                               size_t len);
 
 #endif

@@ -109,7 +109,9 @@ static int group_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
 	oid out[MAX_OID_LEN];
 
 	if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_GETNEXT) {
-		/* Nothing in this MIB is writable (yet): every SET phase fails cleanly. */
+		if (g->set)
+			return g->set(g->ctx, reqinfo, requests);
+		/* A read-only group: every SET phase fails cleanly. */
 		for (netsnmp_request_info *r = requests; r; r = r->next)
 			netsnmp_set_request_error(reqinfo, r, SNMP_ERR_NOTWRITABLE);
 		return SNMP_ERR_NOERROR;
@@ -148,7 +150,8 @@ int ipx_group_register(const struct ipx_group *g, int scalars)
 		/* One registration for base.min .. base.max, as an AgentX range. */
 		root[rootlen++] = g->min_col;
 	}
-	reg = netsnmp_handler_registration_create(g->name, h, root, rootlen, HANDLER_CAN_RONLY);
+	reg = netsnmp_handler_registration_create(g->name, h, root, rootlen,
+	                                          g->set ? HANDLER_CAN_RWRITE : HANDLER_CAN_RONLY);
 	if (!reg)
 		return -1;
 	if (scalars) {

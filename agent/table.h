@@ -44,6 +44,12 @@ struct ipx_group {
 	size_t (*row_index)(void *ctx, const void *row, oid *out);
 	/* Fills v for a column; returns 0, or -1 when the row has no such instance. */
 	int (*get)(void *ctx, const void *row, unsigned int col, struct ipx_val *v);
+	/*
+	 * NULL for a read-only group (every SET is notWritable). Else the group is registered
+	 * read-write and this runs every SET phase (reqinfo->mode: MODE_SET_RESERVE1 ...
+	 * MODE_SET_UNDO) for the group's varbinds, setting errors on them itself.
+	 */
+	int (*set)(void *ctx, netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests);
 	void *ctx;
 };
 

@@ -460,6 +460,16 @@ static void child_updown(struct source *s, const struct ipx_vici_node *ike, int 
 	}
 }
 
+static int conn_known(const struct source *s, const char *name)
+{
+	const struct ipx_conn_row *c;
+
+	for (c = ipx_conn_next(s->all->store, 0); c; c = ipx_conn_next(s->all->store, c->h.id))
+		if (c->h.source == s->st.index && !strcmp(c->conn.name, name))
+			return 1;
+	return 0;
+}
+
 static void ike_updown(struct source *s, const struct ipx_vici_node *ike, int up)
 {
 	struct ipx_ike_sa sa;
@@ -471,6 +481,10 @@ static void ike_updown(struct source *s, const struct ipx_vici_node *ike, int up
 	}
 	if (up) {
 		take_ike(s, ike);
+		/* a connection loaded since the last listing (swanctl --load-all announces
+		 * nothing): list the configuration again now rather than at the next refresh */
+		if (!conn_known(s, sa.name))
+			list_config(s);
 		ev.type = IPX_IKE_EV_IKE_UP;
 		emit(s, &ev);
 		return;

@@ -39,6 +39,7 @@ agentaddress udp:127.0.0.1:$SNMP_PORT
 master agentx
 agentXSocket unix:$WORK/agentx.sock
 rocommunity public 127.0.0.1
+${SNMPD_EXTRA_CONF:-}
 CONF
 	rm -f "$WORK/agentx.sock"
 	$(ns_prefix) /usr/sbin/snmpd -f -Lf "$WORK/snmpd.log" -C -c "$WORK/snmpd.conf" \

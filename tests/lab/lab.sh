@@ -119,6 +119,7 @@ lab_charon_start() {
 		      path = $LAB_DIR/$name-charon.log
 		      flush_line = yes
 		      time_format = %H:%M:%S
+		      time_add_ms = yes
 		      default = 1
 		      ike = 2
 		    }

@@ -15,3 +15,6 @@ include $(srcdir)/tests/lab/vici.mk
 
 # strongSwan's IKE SAs, connections and certificates in the MIB (tests/lab/ike.sh).
 TESTS += tests/lab/run-ike.sh
+
+# Notifications through snmpd to snmptrapd for real tunnel events (tests/lab/notify.sh).
+TESTS += tests/lab/run-notify.sh

@@ -29,6 +29,10 @@ declare -A node=(
 	[IPX_OID_CHILD_SA_ENTRY]=ikeChildSaEntry
 	[IPX_OID_CONN_ENTRY]=ipsecConnEntry
 	[IPX_OID_CERT_ENTRY]=ipsecCertEntry
+	[IPX_OID_NOTIFICATIONS]=ipsecAgentxNotifications
+	[IPX_OID_NOTIFY_OBJECTS]=ipsecNotifyObjects
+	[IPX_OID_NOTIFY_CONFIG]=ipsecNotifyConfig
+	[IPX_OID_NOTIFY_STAT_ENTRY]=ipsecNotifyStatEntry
 )
 
 # The macros, one "NAME value" a line, value with its commas and spaces removed to
