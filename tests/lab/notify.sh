@@ -144,6 +144,20 @@ done
 expect 10 IPSEC-AGENTX-MIB::ipsecRekeyRateExceeded "= lab4"
 [ "$(count IPSEC-AGENTX-MIB::ipsecRekeyRateExceeded "= lab4")" = 1 ] || fail "more than one rekey-rate notification"
 step "3 renegotiated notifications with old and new SPIs, one rekey-rate notification"
+# charon deletes each rekeyed CHILD_SA with a child-updown down: not a tunnel down
+sleep 6 # charon's delete_rekeyed_delay (5 s)
+[ "$(count IPSEC-AGENTX-MIB::ipsecChildSaDown "= net4")" = 0 ] ||
+	fail "a rekey was reported as a CHILD_SA down: $(traps IPSEC-AGENTX-MIB::ipsecChildSaDown "= net4")"
+# An IKE SA rekey, with the old and new IKE SPIs.
+old_ispi=$(lab_swanctl moon --list-sas --ike lab4 --raw | grep -o 'initiator-spi=[0-9a-f]*' | head -1 | cut -d= -f2)
+lab_swanctl sun --rekey --ike lab4 >/dev/null || fail "swanctl --rekey --ike failed"
+hexspi() { echo "$1" | sed 's/../& /g; s/ $//' | tr a-f A-F; }
+expect 15 IPSEC-AGENTX-MIB::ipsecIkeSaRekeyed "= lab4" "ipsecNotifyOldIkeInitiatorSpi.0 = \"$(hexspi "$old_ispi")"
+new_ispi=$(lab_swanctl moon --list-sas --ike lab4 --raw | grep -o 'initiator-spi=[0-9a-f]*' | head -1 | cut -d= -f2)
+have IPSEC-AGENTX-MIB::ipsecIkeSaRekeyed "ipsecNotifyIkeInitiatorSpi.0 = \"$(hexspi "$new_ispi")" ||
+	fail "the IKE rekey notification lacks the new initiator SPI $new_ispi"
+delay ipsecIkeSaRekeyed 'IKE_SA lab4\[[0-9]+\] rekeyed|rekeying IKE_SA|IKE_SA rekey' IPSEC-AGENTX-MIB::ipsecIkeSaRekeyed "= lab4"
+step "IKE SA renegotiated: SPI $old_ispi -> $new_ispi notified; no CHILD_SA down for the rekeys"
 
 # 3. Drops: moon's inbound net6 SA removed behind charon's back; sun's ESP finds no SA.
 read -r in6 _ <<<"$(lab_child_spis moon net6 | head -1)"
