@@ -110,20 +110,20 @@ static double next_refresh(const struct loop *l)
 }
 
 /* Seconds until our next timer, capped so Net-SNMP's own timeout is honoured too. */
-static void next_timeout(const struct loop *l, struct timeval *tv, int *block)
+static void next_timeout(const struct loop *l, double now, struct timeval *tv, int *block)
 {
-	double wait = l->next_refresh - mono_now();
+	double wait = l->next_refresh - now;
 
 	if (ipx_collector_resync_due(l->col)) {
-		double since = mono_now() - l->last_resync;
+		double since = now - l->last_resync;
 		double hold = l->cfg->resync_min_interval - since;
 		if (hold < wait)
 			wait = hold;
 	}
 	if (l->sources)
-		wait = ipx_ike_sources_timeout(l->sources, mono_now(), wait);
+		wait = ipx_ike_sources_timeout(l->sources, now, wait);
 	if (l->notifier)
-		wait = ipx_notifier_timeout(l->notifier, mono_now(), wait);
+		wait = ipx_notifier_timeout(l->notifier, now, wait);
 	if (wait < 0)
 		wait = 0;
 	if (*block || wait < tv->tv_sec + tv->tv_usec / 1e6) {
@@ -133,10 +133,8 @@ static void next_timeout(const struct loop *l, struct timeval *tv, int *block)
 	}
 }
 
-static void run_timers(struct loop *l)
+static void run_timers(struct loop *l, double now)
 {
-	double now = mono_now();
-
 	if (ipx_collector_resync_due(l->col) &&
 	    now - l->last_resync >= l->cfg->resync_min_interval) {
 		resync(l, "events lost");
@@ -179,6 +177,8 @@ static void vici_ready(struct pollfd *pf, size_t n, netsnmp_large_fd_set *rd,
 	}
 }
 
+/* One pass. The clock is read twice, before and after select(): inside user-mode-linux
+ * (the lab, the benchmark) every read is a system call, and one request is a few passes. */
 static void loop_once(struct loop *l)
 {
 	netsnmp_large_fd_set fds, wfds;
@@ -186,11 +186,12 @@ static void loop_once(struct loop *l)
 	struct pollfd pf[IPX_IKE_MAX_SOURCES];
 	size_t npf = l->sources ? ipx_ike_sources_pollfds(l->sources, pf, IPX_IKE_MAX_SOURCES) : 0;
 	int nfds = 0, block = 1, efd = ipx_collector_event_fd(l->col), n;
+	double now = mono_now();
 
 	netsnmp_large_fd_set_init(&fds, FD_SETSIZE);
 	netsnmp_large_fd_set_init(&wfds, FD_SETSIZE);
 	snmp_select_info2(&nfds, &fds, &tv, &block);
-	next_timeout(l, &tv, &block);
+	next_timeout(l, now, &tv, &block);
 	NETSNMP_LARGE_FD_SET(efd, &fds);
 	if (efd >= nfds)
 		nfds = efd + 1;
@@ -208,13 +209,14 @@ static void loop_once(struct loop *l)
 	} else if (n == 0) {
 		snmp_timeout();
 	}
+	now = mono_now();
 	if (l->sources)
-		ipx_ike_sources_process(l->sources, pf, n > 0 ? npf : 0, mono_now());
+		ipx_ike_sources_process(l->sources, pf, n > 0 ? npf : 0, now);
 	if (l->notifier)
-		ipx_notifier_tick(l->notifier, mono_now());
+		ipx_notifier_tick(l->notifier, now);
 	run_alarms();
 	netsnmp_check_outstanding_agent_requests();
-	run_timers(l);
+	run_timers(l, now);
 	netsnmp_large_fd_set_cleanup(&fds);
 	netsnmp_large_fd_set_cleanup(&wfds);
 }
