@@ -13,10 +13,10 @@
 
 #include <CUnit/Basic.h>
 
+#include "ike-rows.h"
+
 #include "ipsec_agentx/notify.h"
 
-#define LOCAL4  "192.0.2.1"
-#define REMOTE4 "192.0.2.2"
 #define MAX_GOT 512
 
 /* ---- the harness -------------------------------------------------------------------------- */
@@ -38,13 +38,6 @@ static void collect(void *arg, const struct ipx_notification *x)
 	if (e->n_got < MAX_GOT)
 		e->got[e->n_got] = *x;
 	e->n_got++;
-}
-
-static void set_addr(struct ipx_addr *a, const char *s)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = AF_INET;
-	inet_pton(AF_INET, s, a->bytes);
 }
 
 static int addr_is(const struct ipx_addr *a, const char *s)
@@ -104,40 +97,6 @@ static const struct ipx_notification *last(void)
 static const struct ipx_notify_stats *stats(void)
 {
 	return ipx_notifier_stats(E.n);
-}
-
-static struct ipx_ike_sa mk_ike(uint32_t uid, const char *name)
-{
-	struct ipx_ike_sa sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.unique_id = uid;
-	snprintf(sa.name, sizeof(sa.name), "%s", name);
-	sa.version = 2;
-	sa.state = IPX_IKE_ESTABLISHED;
-	set_addr(&sa.local, LOCAL4);
-	set_addr(&sa.remote, REMOTE4);
-	sa.spi_i = 0x1000 + uid;
-	sa.spi_r = 0x2000 + uid;
-	return sa;
-}
-
-static struct ipx_child_sa mk_child(uint32_t uid, uint32_t ike_uid, const char *name,
-                                    uint32_t spi_in, uint32_t spi_out)
-{
-	struct ipx_child_sa c;
-
-	memset(&c, 0, sizeof(c));
-	c.unique_id = uid;
-	c.ike_unique_id = ike_uid;
-	snprintf(c.name, sizeof(c.name), "%s", name);
-	c.state = IPX_CHILD_INSTALLED;
-	c.mode = IPX_CHILD_MODE_TUNNEL;
-	c.protocol = IPX_CHILD_PROTO_ESP;
-	c.spi_in = spi_in;
-	c.spi_out = spi_out;
-	c.reqid = 1;
-	return c;
 }
 
 static void add_conn(uint32_t source, const char *name, const char *child)
