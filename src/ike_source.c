@@ -119,8 +119,15 @@ static void take_all_ike(struct source *s, const struct ipx_vici_msg *m)
 			take_ike(s, n);
 }
 
+static void progress(struct source *s)
+{
+	if (s->busy_since)
+		s->busy_since = s->now;
+}
+
 static void on_list_sa(void *arg, const struct ipx_vici_msg *m)
 {
+	progress(arg);
 	take_all_ike(arg, m);
 }
 
@@ -128,19 +135,29 @@ static void on_list_conn(void *arg, const struct ipx_vici_msg *m)
 {
 	struct source *s = arg;
 	const struct ipx_vici_node *n;
-	struct ipx_ike_conn conns[16];
+	struct ipx_ike_conn *conns;
+
+	progress(s);
 
 	for (n = m->root.child; n; n = n->next) {
-		int i, k;
+		int i, k, max;
+		const struct ipx_vici_node *ch;
 		if (n->kind != IPX_VICI_SECTION)
 			continue;
-		k = ipx_ike_parse_conn(n, conns, 16);
+		ch = ipx_vici_child(n, "children");
+		max = (ch ? (int)ch->children : 0) + 1;
+		conns = calloc((size_t)max, sizeof(*conns));
+		if (!conns)
+			continue;
+		k = ipx_ike_parse_conn(n, conns, max);
 		if (k < 0) {
+			free(conns);
 			malformed(s, "connection");
 			continue;
 		}
 		for (i = 0; i < k; i++)
 			ipx_ike_upsert_conn(s->all->store, index_of(s), &conns[i]);
+		free(conns);
 	}
 }
 
@@ -164,6 +181,8 @@ static void on_list_cert(void *arg, const struct ipx_vici_msg *m)
 	const char *type = ipx_vici_get(&m->root, "type");
 	const char *priv = ipx_vici_get(&m->root, "has_privkey");
 	struct ipx_cert_info ci;
+
+	progress(s);
 
 	/* Only X.509 certificates have what the table shows; CRLs, OCSP responses, ... skip. */
 	if (!type || strcmp(type, "X509") != 0)
@@ -366,10 +385,14 @@ static void on_child_rekey(struct source *s, const struct ipx_vici_node *ike)
 		if (old && ipx_ike_parse_child(old, sa.unique_id, now, &o) == 0) {
 			ipx_ike_upsert_child(s->all->store, index_of(s), &o);
 			ev.old_child = &o;
+		} else if (old) {
+			malformed(s, "CHILD_SA (child-rekey old)");
 		}
 		if (new &&ipx_ike_parse_child(new, sa.unique_id, now, &n) == 0) {
 			ipx_ike_upsert_child(s->all->store, index_of(s), &n);
 			ev.child = &n;
+		} else if (new) {
+			malformed(s, "CHILD_SA (child-rekey new)");
 		}
 		ipx_ike_note_rekey(s->all->store, index_of(s), ike->name, k->name);
 		if (ev.child || ev.old_child)
@@ -449,8 +472,11 @@ static void child_updown(struct source *s, const struct ipx_vici_node *ike, int 
 	for (k = kids ? kids->child : NULL; k; k = k->next) {
 		struct ipx_child_sa c;
 		struct ipx_ike_event ev = {.ike = &sa, .child = &c};
-		if (ipx_ike_parse_child(k, sa.unique_id, now, &c) < 0)
+		if (ipx_ike_parse_child(k, sa.unique_id, now, &c) < 0) {
+			if (!up) /* an up's children were counted by take_ike() */
+				malformed(s, "CHILD_SA (child-updown)");
 			continue;
+		}
 		ev.type = up ? IPX_IKE_EV_CHILD_UP : IPX_IKE_EV_CHILD_DOWN;
 		ev.reason = up ? 0 : reason_of(s, sa.unique_id);
 		/* a down is told while the row still exists, so its indexes can be named */
@@ -562,10 +588,8 @@ static void on_packet(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct source *s = arg;
 
-	(void)pkt;
-	(void)len;
-	/* progress: the request clock restarts while answers stream in */
-	if (s->busy_since)
+	/* progress: answers, and the events of the streamed command in flight */
+	if (s->busy_since && len > 4 && pkt[4] != IPX_VICI_EVENT)
 		s->busy_since = s->now;
 }
 
@@ -587,6 +611,8 @@ static void lost(struct source *s, int err)
 	s->relist_at = 0;
 	s->refresh_at = 0;
 	s->busy_since = 0;
+	memset(s->reasons, 0, sizeof(s->reasons));
+	s->next_reason = 0;
 	{
 		struct ipx_ike_event ev = {.type = IPX_IKE_EV_SOURCE_DOWN,
 		                           .reason = IPX_DOWN_DAEMON};
@@ -605,6 +631,9 @@ static void lost(struct source *s, int err)
 
 static void on_down(void *arg, int err)
 {
+	struct source *s = arg;
+	if (err == -EBADMSG || err == -EMSGSIZE || err == -EPROTO)
+		malformed(s, "message (connection dropped)");
 	lost(arg, err);
 }
 

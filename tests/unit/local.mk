@@ -32,3 +32,5 @@ include $(srcdir)/tests/unit/ike.mk
 include $(srcdir)/tests/unit/cert.mk
 
 include $(srcdir)/tests/unit/notify.mk
+
+include $(srcdir)/tests/unit/ike-source.mk
