@@ -14,6 +14,7 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/agent/agent_callbacks.h>
 #include <net-snmp/library/large_fd_set.h>
 
 #include "ipsec_agentx/collector.h"
@@ -49,9 +50,50 @@ static void netsnmp_sink(int level, const char *msg)
 	snmp_log(level, "%s\n", msg);
 }
 
-/* AgentX settings must be in place before init_agent(), which reads the role once. */
-static void agentx_setup(const struct ipx_config *cfg)
+/* Direct mode: the daemon is an SNMP agent of its own (a master), not an AgentX subagent. */
+static int direct_mode(const struct ipx_config *cfg)
 {
+	return cfg->direct_listen[0] != '\0';
+}
+
+/*
+ * The role and its settings must be in place before init_agent(), which reads the role once.
+ *
+ * Subagent (the default): AgentX to the master's socket, pinged every agentx-ping-interval.
+ *
+ * Direct mode: role master; init_agent() then registers what snmpd would register before its
+ * MIB modules: agentaddress and the trap sinks (trapsink, trap2sink, informsink, trapsess),
+ * and Net-SNMP's own agent modules in libnetsnmpagent: vacm_conf (view, group, access,
+ * com2sec, rocommunity, rwcommunity, rouser, rwuser, ... and the access-control callbacks
+ * every request goes through) and usmConf (createUser, usmUser). smux (which would listen on
+ * TCP port 199) and iquery (DisMan's internal queries) are left out. The listening addresses
+ * go to NETSNMP_DS_AGENT_PORTS, and direct-config joins the config files init_snmp() reads
+ * for this application type (as snmpd -c does), after ipsec-agentx.conf and the persistent
+ * file.
+ */
+static void agent_setup(const struct ipx_config *cfg)
+{
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	/* Values set over SNMP (ipsecNotifyConfig) persist in Net-SNMP's state directory
+	 * (/var/lib/snmp/ipsec-agentx.conf; SNMP_PERSISTENT_DIR moves it), as do, in direct
+	 * mode, the SNMPv3 engine boots and the USM users created over SNMP. */
+	if (direct_mode(cfg)) {
+		char skip[] = "-smux,iquery"; /* add_to_init_list() cuts it up in place */
+
+		add_to_init_list(skip);
+		netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE,
+		                       0 /* MASTER_AGENT */);
+		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_PORTS,
+		                      cfg->direct_listen);
+		/* no "Connection from UDP: ..." line per request ("dontLogTCPWrappersConnects
+		 * no" in direct-config brings them back); hosts.allow/deny still apply */
+		netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
+		                       NETSNMP_DS_AGENT_DONT_LOG_TCPWRAPPERS_CONNECTS, 1);
+		if (cfg->direct_config[0])
+			netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_OPTIONALCONFIG,
+			                      cfg->direct_config);
+		return;
+	}
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
 	if (cfg->agentx_socket[0])
 		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET,
@@ -59,9 +101,43 @@ static void agentx_setup(const struct ipx_config *cfg)
 	/* Reconnects to a restarted snmpd come from this ping; keep it short. */
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
 	                   (int)cfg->ping_interval);
-	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
-	/* Values set over SNMP (ipsecNotifyConfig) persist in Net-SNMP's state directory
-	 * (/var/lib/snmp/ipsec-agentx.conf; SNMP_PERSISTENT_DIR moves it). */
+}
+
+/*
+ * Direct mode, after init_agent(): without the access-control callbacks of vacm_conf,
+ * Net-SNMP would let every request through. A Net-SNMP built without that module cannot
+ * serve directly.
+ */
+static int direct_check_acm(void)
+{
+	if (snmp_count_callbacks(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_ACM_CHECK) > 0)
+		return 0;
+	ipx_log_warnx("direct mode: this Net-SNMP has no access control (its vacm_conf agent "
+	              "module); not serving SNMP without it");
+	return -1;
+}
+
+/* Direct mode, after init_snmp() has read the config files: open the listening addresses. */
+static int direct_listen(void)
+{
+	const char *ports;
+
+	/* "master agentx" in direct-config: the daemon is no AgentX master */
+	if (netsnmp_ds_get_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_MASTER)) {
+		ipx_log_warnx("direct mode: \"master agentx\" ignored");
+		netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_MASTER,
+		                       0);
+	}
+	/* direct-listen, plus the agentaddress lines of direct-config if any */
+	ports = netsnmp_ds_get_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_PORTS);
+	if (init_master_agent() != 0) {
+		ipx_log_warnx("direct mode: cannot listen on %s", ports ? ports : "?");
+		return -1;
+	}
+	/* the engine boots (SNMPv3) on disk at once, as snmpd does */
+	snmp_store("ipsec-agentx");
+	ipx_log_info("direct mode: serving SNMP on %s", ports ? ports : "?");
+	return 0;
 }
 
 struct loop {
@@ -313,11 +389,13 @@ int ipx_daemon_run(const struct ipx_config *cfg)
 	resync(&l, "start");
 	l.next_refresh = next_refresh(&l);
 
-	agentx_setup(cfg);
+	agent_setup(cfg);
 	if (init_agent("ipsec-agentx") != 0) {
 		ipx_log_warnx("init_agent failed");
 		goto out_collector;
 	}
+	if (direct_mode(cfg) && direct_check_acm() < 0)
+		goto out_agent;
 	mib.store = l.store;
 	mib.status = ipx_collector_status(l.col);
 	mib.ike = l.ike;
@@ -333,6 +411,8 @@ int ipx_daemon_run(const struct ipx_config *cfg)
 	if (ipx_mib_register(&mib) < 0)
 		goto out_agent;
 	init_snmp("ipsec-agentx");
+	if (direct_mode(cfg) && direct_listen() < 0)
+		goto out_snmp;
 	ipx_log_info("ipsec-agentx " IPX_VERSION " started: %zu SAs, %zu policies",
 	             ipx_store_sa_count(l.store), ipx_store_policy_count(l.store));
 
@@ -340,7 +420,10 @@ int ipx_daemon_run(const struct ipx_config *cfg)
 		loop_once(&l);
 	ipx_log_info("ipsec-agentx stopping on signal %d", (int)stop_requested);
 	status = 0;
+out_snmp:
 	snmp_shutdown("ipsec-agentx");
+	if (direct_mode(cfg))
+		shutdown_master_agent();
 out_agent:
 	shutdown_agent();
 out_collector:

@@ -1,10 +1,14 @@
 /* Config file parsing; the keywords are documented in README.md ("Configuration"). */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "settings.h"
 
@@ -306,6 +310,86 @@ static int add_vici_socket(struct ipx_config *cfg, const char *value, const char
 	return 0;
 }
 
+/* ---- direct mode ----------------------------------------------------------------------- */
+
+int ipx_config_add_direct_listen(struct ipx_config *cfg, const char *spec, const char **why)
+{
+	size_t used = strlen(cfg->direct_listen), n = strlen(spec);
+	const char *p = spec;
+
+	*why = "expected Net-SNMP transport addresses separated by commas (udp:127.0.0.1:1161)";
+	if (n == 0)
+		return -EINVAL;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 0)
+			return -EINVAL; /* ",," or a leading comma */
+		for (size_t i = 0; i < len; i++)
+			if (!isgraph((unsigned char)p[i]) || p[i] == '"' || p[i] == '\'')
+				return -EINVAL;
+		/* Net-SNMP stops at a spec that starts with "none" and listens nowhere else. */
+		if (strncasecmp(p, "none", 4) == 0) {
+			*why =
+			    "\"none\" is not an address to listen on (leave direct-listen out for "
+			    "AgentX mode)";
+			return -EINVAL;
+		}
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return -EINVAL; /* a trailing comma */
+	}
+	*why = "too many listening addresses (at most 1023 bytes in all)";
+	if (used + (used ? 1 : 0) + n >= sizeof(cfg->direct_listen))
+		return -E2BIG;
+	if (used)
+		cfg->direct_listen[used++] = ',';
+	memcpy(cfg->direct_listen + used, spec, n + 1);
+	return 0;
+}
+
+int ipx_config_set_direct_config(struct ipx_config *cfg, const char *path, const char **why)
+{
+	*why = "path empty or too long (at most 1023 bytes)";
+	if (path[0] == '\0' || strlen(path) >= sizeof(cfg->direct_config))
+		return -EINVAL;
+	*why = "Net-SNMP cannot read a path with a comma or a leading \"-\"";
+	if (strchr(path, ',') || path[0] == '-')
+		return -EINVAL;
+	memcpy(cfg->direct_config, path, strlen(path) + 1);
+	return 0;
+}
+
+int ipx_config_finish(struct ipx_config *cfg, char *err, size_t errlen)
+{
+	char abs[PATH_MAX];
+	struct stat stbuf;
+
+	if (!cfg->direct_config[0])
+		return 0;
+	if (!cfg->direct_listen[0]) {
+		snprintf(err, errlen, "direct-config %s needs direct-listen (direct mode)",
+		         cfg->direct_config);
+		return -EINVAL;
+	}
+	if (!realpath(cfg->direct_config, abs) || stat(abs, &stbuf) < 0 || access(abs, R_OK) < 0) {
+		snprintf(err, errlen, "direct-config %s: %s", cfg->direct_config, strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISREG(stbuf.st_mode)) {
+		snprintf(err, errlen, "direct-config %s: not a regular file", cfg->direct_config);
+		return -EINVAL;
+	}
+	if (strlen(abs) >= sizeof(cfg->direct_config) || strchr(abs, ',')) {
+		snprintf(err, errlen, "direct-config %s: path too long or with a comma", abs);
+		return -EINVAL;
+	}
+	memcpy(cfg->direct_config, abs, strlen(abs) + 1);
+	return 0;
+}
+
+/* ---- the config file ------------------------------------------------------------------- */
+
 static int parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
 {
 	char *end;
@@ -337,6 +421,10 @@ static int apply(struct ipx_config *cfg, const char *key, const char *value, con
 		return set_string(cfg->xfrm_stat_path, sizeof(cfg->xfrm_stat_path), value);
 	if (strcmp(key, "vici-socket") == 0)
 		return add_vici_socket(cfg, value, why);
+	if (strcmp(key, "direct-listen") == 0)
+		return ipx_config_add_direct_listen(cfg, value, why);
+	if (strcmp(key, "direct-config") == 0)
+		return ipx_config_set_direct_config(cfg, value, why);
 	if (strncmp(key, "notify-", 7) == 0) {
 		int rc = apply_notify(&cfg->notify, key, value, why);
 		if (rc != -ENOENT)

@@ -23,6 +23,14 @@ struct ipx_config {
 	unsigned int vici_timeout;          /* an unanswered VICI request drops the connection */
 	/* notification thresholds and enables (notify-* keywords); ipx_notify_config_defaults() */
 	struct ipx_notify_config notify;
+	/*
+	 * Direct mode: empty, the daemon is an AgentX subagent (the default); else Net-SNMP
+	 * transport specs separated by commas ("udp:127.0.0.1:1161,udp6:[::1]:1161"), and the
+	 * daemon is an SNMP agent of its own listening there, with the access lines (communities,
+	 * views, USM users, trap sinks) of direct_config, an snmpd.conf-style file.
+	 */
+	char direct_listen[1024];
+	char direct_config[1024];
 };
 
 #define IPX_DEFAULT_VICI_SOCKET "/var/run/charon.vici"
@@ -35,6 +43,26 @@ void ipx_config_defaults(struct ipx_config *cfg);
  * error naming the file and -EINVAL.
  */
 int ipx_config_load(struct ipx_config *cfg, const char *path, char *err, size_t errlen);
+
+/*
+ * "direct-listen SPEC[,SPEC...]": adds the transport specs to cfg->direct_listen (the line
+ * may be repeated). Each spec is one word of printable characters ("udp:127.0.0.1:1161",
+ * "tcp:0.0.0.0:1161", "udp6:[::1]:1161"); Net-SNMP checks them when it opens them.
+ * Returns 0, or -EINVAL/-E2BIG with *why set (cfg unchanged).
+ */
+int ipx_config_add_direct_listen(struct ipx_config *cfg, const char *spec, const char **why);
+/*
+ * "direct-config FILE": an snmpd.conf-style file of access lines, read by Net-SNMP in direct
+ * mode. Net-SNMP splits its list of extra config files at commas and gives a leading "-" a
+ * meaning of its own, so neither is accepted. Returns 0, or -EINVAL with *why set.
+ */
+int ipx_config_set_direct_config(struct ipx_config *cfg, const char *path, const char **why);
+/*
+ * After the config file and the command line: direct-config without direct-listen is an
+ * error, and direct-config becomes an absolute path (the daemon changes its directory to /
+ * when it detaches) of a file that must exist. Returns 0, or -EINVAL with err set.
+ */
+int ipx_config_finish(struct ipx_config *cfg, char *err, size_t errlen);
 
 /*
  * The notification settings as the config file and the writable MIB scalars of

@@ -262,6 +262,90 @@ static void test_notify_pairs(void)
 	CU_ASSERT_EQUAL(ipx_notify_parse_pairs("Enables=ikeSaUp,nope", &d, &mask, &why), -EINVAL);
 }
 
+/* Direct mode: direct-listen (repeated, or several specs separated by commas) and
+ * direct-config; ipx_config_finish() checks them together. */
+static void test_direct_keywords(void)
+{
+	struct ipx_config cfg;
+	char err[256] = "", cwd[512], want[1100];
+	const char *why = NULL;
+
+	ipx_config_defaults(&cfg);
+	CU_ASSERT_STRING_EQUAL(cfg.direct_listen, "");
+	CU_ASSERT_STRING_EQUAL(cfg.direct_config, "");
+	CU_ASSERT_EQUAL(ipx_config_finish(&cfg, err, sizeof(err)), 0); /* AgentX mode */
+
+	write_config("direct-listen udp:127.0.0.1:1161\n"
+	             "direct-listen tcp:127.0.0.1:1161,udp6:[::1]:1161\n"
+	             "direct-config /etc/ipsec-agentx/direct.conf\n");
+	CU_ASSERT_EQUAL(ipx_config_load(&cfg, path, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.direct_listen,
+	                       "udp:127.0.0.1:1161,tcp:127.0.0.1:1161,udp6:[::1]:1161");
+	CU_ASSERT_STRING_EQUAL(cfg.direct_config, "/etc/ipsec-agentx/direct.conf");
+	unlink(path);
+
+	/* the API the command line uses */
+	ipx_config_defaults(&cfg);
+	CU_ASSERT_EQUAL(ipx_config_add_direct_listen(&cfg, "1161", &why), 0);
+	CU_ASSERT_EQUAL(ipx_config_add_direct_listen(&cfg, "unix:/run/snmp.sock", &why), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.direct_listen, "1161,unix:/run/snmp.sock");
+	CU_ASSERT_EQUAL(ipx_config_add_direct_listen(&cfg, "", &why), -EINVAL);
+	CU_ASSERT_EQUAL(ipx_config_add_direct_listen(&cfg, "a b", &why), -EINVAL);
+	CU_ASSERT_EQUAL(ipx_config_add_direct_listen(&cfg, "udp:\"x\"", &why), -EINVAL);
+	CU_ASSERT_EQUAL(ipx_config_add_direct_listen(&cfg, "NONE", &why), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(cfg.direct_listen, "1161,unix:/run/snmp.sock"); /* unchanged */
+	CU_ASSERT_EQUAL(ipx_config_set_direct_config(&cfg, "-x", &why), -EINVAL);
+	CU_ASSERT_EQUAL(ipx_config_set_direct_config(&cfg, "", &why), -EINVAL);
+
+	/* finish: a relative direct-config becomes absolute; it must be a readable file */
+	write_config("rocommunity public 127.0.0.1\n");
+	CU_ASSERT_EQUAL(ipx_config_set_direct_config(&cfg, path, &why), 0);
+	CU_ASSERT_EQUAL(ipx_config_finish(&cfg, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.direct_config, path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+	CU_ASSERT_EQUAL(chdir("/tmp"), 0);
+	CU_ASSERT_EQUAL(ipx_config_set_direct_config(&cfg, path + strlen("/tmp/"), &why), 0);
+	CU_ASSERT_EQUAL(ipx_config_finish(&cfg, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.direct_config, path);
+	CU_ASSERT_EQUAL(chdir(cwd), 0);
+	unlink(path);
+	CU_ASSERT_EQUAL(ipx_config_finish(&cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "direct-config %s: No such file or directory", path);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	CU_ASSERT_EQUAL(ipx_config_set_direct_config(&cfg, "/tmp", &why), 0);
+	CU_ASSERT_EQUAL(ipx_config_finish(&cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	/* direct-config alone does not turn direct mode on */
+	ipx_config_defaults(&cfg);
+	CU_ASSERT_EQUAL(ipx_config_set_direct_config(&cfg, "/etc/hosts", &why), 0);
+	CU_ASSERT_EQUAL(ipx_config_finish(&cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs direct-listen"));
+}
+
+static void test_direct_bad_lines(void)
+{
+	char text[8192] = "";
+	int i;
+
+	expect_error("\ndirect-listen udp:127.0.0.1:1161,,udp:127.0.0.1:1162\n",
+	             ":2: expected Net-SNMP transport addresses separated by commas");
+	expect_error("direct-listen ,udp:127.0.0.1:1161\n", ":1: expected Net-SNMP transport");
+	expect_error("direct-listen udp:127.0.0.1:1161,\n", ":1: expected Net-SNMP transport");
+	expect_error("direct-listen udp:127.0.0.1:1161 udp:127.0.0.1:1162\n",
+	             ":1: expected \"keyword value\"");
+	expect_error("direct-listen none\n", ":1: \"none\" is not an address to listen on");
+	expect_error("direct-listen udp:127.0.0.1:1,None:\n", ":1: \"none\" is not an address");
+	/* 1023 bytes in all: 39 specs of 25 bytes and their commas fit, a 40th does not */
+	for (i = 0; i < 40; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		         "direct-listen udp:127.0.0.1:%05d,tcp:1\n", 10000 + i);
+	expect_error(text, ":40: too many listening addresses");
+	expect_error("direct-config /etc/a,/etc/b\n",
+	             ":1: Net-SNMP cannot read a path with a comma");
+	expect_error("direct-config -/etc/a\n", ":1: Net-SNMP cannot read a path with a comma");
+	expect_error("direct-config\n", ":1: expected \"keyword value\"");
+}
+
 static void test_missing_file(void)
 {
 	struct ipx_config cfg;
@@ -290,6 +374,8 @@ int main(void)
 	CU_add_test(s, "notify bad lines", test_notify_bad_lines);
 	CU_add_test(s, "notify enables round trip", test_notify_enables_round_trip);
 	CU_add_test(s, "notify persisted pairs", test_notify_pairs);
+	CU_add_test(s, "direct mode keywords", test_direct_keywords);
+	CU_add_test(s, "direct mode bad lines", test_direct_bad_lines);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
