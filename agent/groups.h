@@ -49,6 +49,7 @@ const struct ipx_group *ikeSaTable_group(struct ipx_mib_ctx *ctx);
 const struct ipx_group *ikeChildSaTable_group(struct ipx_mib_ctx *ctx);
 const struct ipx_group *ipsecConnTable_group(struct ipx_mib_ctx *ctx);
 const struct ipx_group *ipsecCertTable_group(struct ipx_mib_ctx *ctx);
+const struct ipx_group *ipsecIkeCounterTable_group(struct ipx_mib_ctx *ctx);
 const struct ipx_group *ipsecNotifyConfig_group(struct ipx_mib_ctx *ctx);
 const struct ipx_group *ipsecNotifyStatTable_group(struct ipx_mib_ctx *ctx);
 

@@ -13,6 +13,7 @@ agent_libipxagent_a_SOURCES = \
 	agent/ikeChildSaTable.c \
 	agent/ipsecConnTable.c \
 	agent/ipsecCertTable.c \
+	agent/ipsecIkeCounterTable.c \
 	agent/ipsecNotifyConfig.c \
 	agent/ipsecNotifications.c \
 	agent/settings.c agent/settings.h \

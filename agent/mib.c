@@ -17,6 +17,7 @@ int ipx_mib_register(struct ipx_mib_ctx *ctx)
 	rc |= ipx_group_register(ikeChildSaTable_group(ctx), 0);
 	rc |= ipx_group_register(ipsecConnTable_group(ctx), 0);
 	rc |= ipx_group_register(ipsecCertTable_group(ctx), 0);
+	rc |= ipx_group_register(ipsecIkeCounterTable_group(ctx), 0);
 	rc |= ipx_group_register(ipsecNotifyConfig_group(ctx), 1);
 	rc |= ipx_group_register(ipsecNotifyStatTable_group(ctx), 0);
 	/* before init_snmp(), which reads the persistent file and opens the AgentX session */

@@ -3,11 +3,14 @@
  * daemon's select() loop, a reconnect timer with backoff, and the translation of listings
  * and events into the IKE store.
  *
- * After connecting: "version", the event registrations, then list-conns, list-certs and
- * list-sas; the source is UP once list-sas completes. Every event updates the store at
- * once from what it carries and asks for a list-sas soon after (events do not carry
- * everything: counters, a CHILD_SA's sibling), coalesced so a storm of events costs one
- * listing. A listing also runs every refresh interval.
+ * After connecting: "version", the event registrations, then list-conns, list-certs,
+ * get-counters (twice: charon's global counters, then all=yes for those of every
+ * connection; charon answers CMD_UNKNOWN without its counters plugin, and is then not
+ * asked again until it reconnects) and list-sas; the source is UP once list-sas
+ * completes. Every event updates the store at once from what it carries and asks for a
+ * list-sas soon after (events do not carry everything: counters, a CHILD_SA's sibling),
+ * coalesced so a storm of events costs one listing. A listing also runs every refresh
+ * interval.
  */
 #include <errno.h>
 #include <poll.h>
@@ -33,17 +36,32 @@
 static const char *const events[] = {"ike-updown",   "ike-rekey",   "ike-update",
                                      "child-updown", "child-rekey", "log"};
 
+/* A down held back until its cause is known: charon sends the log line that says why
+ * (a peer's DELETE, ...) after the updown event, through a queue of its own. */
+struct held_down {
+	int used, is_ike;
+	struct ipx_ike_sa sa;
+	struct ipx_child_sa child;
+	double due;
+};
+#define HELD_MAX  64
+#define HOLD_SECS 0.15 /* less than RELIST_DELAY: the rows must still be there */
+
 struct source {
 	struct ipx_ike_sources *all;
 	struct ipx_vici_client *cli;
 	struct ipx_ike_source_status st;
-	double retry_at;    /* when DOWN: next connect attempt */
-	double backoff;     /* current retry delay */
-	double relist_at;   /* a list-sas is due at this time after events (0: none) */
-	double refresh_at;  /* the next periodic listing of everything (0: none) */
-	int config_listing; /* list-conns / list-certs queued or in flight */
-	double busy_since;  /* oldest request without an answer (0: none pending) */
-	int listing;        /* a list-sas is queued or in flight */
+	double retry_at;      /* when DOWN: next connect attempt */
+	double backoff;       /* current retry delay */
+	double relist_at;     /* a list-sas is due at this time after events (0: none) */
+	double refresh_at;    /* the next periodic listing of everything (0: none) */
+	int config_listing;   /* list-conns / list-certs queued or in flight */
+	double busy_since;    /* oldest request without an answer (0: none pending) */
+	int listing;          /* a list-sas is queued or in flight */
+	int counting;         /* get-counters requests queued or in flight */
+	int counting_err;     /* one of them failed: the listing keeps what was known */
+	int no_counters;      /* charon lacks get-counters (no counters plugin): not asked again */
+	int told_no_counters; /* logged; cleared once charon answers get-counters */
 	/* the last known cause of a down, per IKE SA (from charon's log), a small ring */
 	struct {
 		uint32_t uid;
@@ -51,6 +69,7 @@ struct source {
 		double at;
 	} reasons[REASONS];
 	size_t next_reason;
+	struct held_down held[HELD_MAX];
 	uint64_t parse_errors;
 	double now; /* time of the call being handled */
 };
@@ -218,8 +237,12 @@ static void on_list_sas_done(void *arg, int err, const struct ipx_vici_msg *repl
 	}
 }
 
+static void release_held(struct source *s, uint32_t uid, double now);
+
 static void list_sas(struct source *s)
 {
+	/* the listing sweeps what charon forgot: held downs are told while their rows exist */
+	release_held(s, 0, 0);
 	if (s->listing || ipx_vici_client_state(s->cli) != IPX_VICI_UP)
 		return;
 	ipx_ike_sync_begin(s->all->store, index_of(s), IPX_IKE_KIND_SA);
@@ -280,24 +303,129 @@ static void on_registered(void *arg, int err, const struct ipx_vici_msg *reply)
 		              strerror(-err));
 }
 
-/* Connections and certificates: no event announces a change (swanctl --load-all), so
- * they are listed at connect and every refresh interval. */
+/* A counter value as charon prints it (%"PRIu64"): digits only. */
+static int parse_u64(const char *v, uint64_t *out)
+{
+	unsigned long long x;
+	char *end;
+
+	if (!v || *v < '0' || *v > '9')
+		return -EBADMSG;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end)
+		return -EBADMSG;
+	*out = x;
+	return 0;
+}
+
+/* get-counters reply: counters { <conn or ""> { ike-rekey-init = N ... } } success errmsg */
+static void take_counters(struct source *s, const struct ipx_vici_msg *reply)
+{
+	const struct ipx_vici_node *ctr = ipx_vici_child(&reply->root, "counters"), *sc, *kv;
+	const char *ok = ipx_vici_get(&reply->root, "success");
+
+	if (!ok || strcmp(ok, "yes") != 0) {
+		const char *msg = ipx_vici_get(&reply->root, "errmsg");
+		ipx_log_debug("vici", "%s: get-counters failed: %s", s->st.path, msg ? msg : "");
+		s->counting_err = 1;
+		return;
+	}
+	if (!ctr || ctr->kind != IPX_VICI_SECTION) {
+		malformed(s, "get-counters reply");
+		s->counting_err = 1;
+		return;
+	}
+	for (sc = ctr->child; sc; sc = sc->next) {
+		if (sc->kind != IPX_VICI_SECTION)
+			continue;
+		for (kv = sc->child; kv; kv = kv->next) {
+			uint64_t v;
+			if (kv->kind != IPX_VICI_KV)
+				continue;
+			if (parse_u64((const char *)kv->value, &v) < 0) {
+				malformed(s, "counter");
+				continue;
+			}
+			ipx_ike_upsert_counter(s->all->store, index_of(s), sc->name, kv->name, v);
+		}
+	}
+}
+
+static void on_counters_done(void *arg, int err, const struct ipx_vici_msg *reply)
+{
+	struct source *s = arg;
+
+	s->counting--;
+	if (err == -EOPNOTSUPP) {
+		s->no_counters = 1;
+		s->counting_err = 1;
+		if (!s->told_no_counters)
+			ipx_log_info("vici %s: charon does not know get-counters (its counters "
+			             "plugin is not loaded): no IKE counters from it",
+			             s->st.path);
+		s->told_no_counters = 1;
+	} else if (err || !reply) {
+		s->counting_err = 1;
+	} else {
+		s->told_no_counters = 0;
+		take_counters(s, reply);
+	}
+	if (s->counting)
+		return;
+	if (s->counting_err)
+		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_COUNTERS);
+	else
+		ipx_ike_sync_end(s->all->store, index_of(s), IPX_IKE_KIND_COUNTERS);
+	s->counting_err = 0;
+}
+
+/* charon's IKE counters: the global ones (no arguments), then every connection's (all=yes
+ * leaves the global ones out), one listing. */
+static void list_counters(struct source *s)
+{
+	struct ipx_vici_builder all;
+
+	if (s->counting || s->no_counters)
+		return;
+	ipx_ike_sync_begin(s->all->store, index_of(s), IPX_IKE_KIND_COUNTERS);
+	s->counting_err = 0;
+	if (ipx_vici_client_command(s->cli, "get-counters", NULL, NULL, NULL, on_counters_done,
+	                            s) == 0)
+		s->counting++;
+	else
+		s->counting_err = 1; /* without a whole listing nothing is swept */
+	ipx_vici_builder_init(&all);
+	ipx_vici_add_kv_str(&all, "all", "yes");
+	if (ipx_vici_client_command(s->cli, "get-counters", &all, NULL, NULL, on_counters_done,
+	                            s) == 0)
+		s->counting++;
+	else
+		s->counting_err = 1;
+	ipx_vici_builder_release(&all);
+	if (!s->counting)
+		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_COUNTERS);
+}
+
+/* Connections, certificates and charon's counters: no event announces a change
+ * (swanctl --load-all), so they are listed at connect and every refresh interval. */
 static void list_config(struct source *s)
 {
-	if (s->config_listing)
-		return;
-	ipx_ike_sync_begin(s->all->store, index_of(s), IPX_IKE_KIND_CONN);
-	if (ipx_vici_client_command(s->cli, "list-conns", NULL, "list-conn", on_list_conn,
-	                            on_conns_done, s) < 0)
-		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_CONN);
-	else
-		s->config_listing++;
-	ipx_ike_sync_begin(s->all->store, index_of(s), IPX_IKE_KIND_CERT);
-	if (ipx_vici_client_command(s->cli, "list-certs", NULL, "list-cert", on_list_cert,
-	                            on_certs_done, s) < 0)
-		ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_CERT);
-	else
-		s->config_listing++;
+	if (!s->config_listing) {
+		ipx_ike_sync_begin(s->all->store, index_of(s), IPX_IKE_KIND_CONN);
+		if (ipx_vici_client_command(s->cli, "list-conns", NULL, "list-conn", on_list_conn,
+		                            on_conns_done, s) < 0)
+			ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_CONN);
+		else
+			s->config_listing++;
+		ipx_ike_sync_begin(s->all->store, index_of(s), IPX_IKE_KIND_CERT);
+		if (ipx_vici_client_command(s->cli, "list-certs", NULL, "list-cert", on_list_cert,
+		                            on_certs_done, s) < 0)
+			ipx_ike_sync_abort(s->all->store, index_of(s), IPX_IKE_KIND_CERT);
+		else
+			s->config_listing++;
+	}
+	list_counters(s);
 }
 
 /* Everything a fresh connection asks for, in order. */
@@ -456,6 +584,84 @@ static uint8_t reason_in(const char *msg)
 
 /* ---- ups and downs ---------------------------------------------------------------------- */
 
+/* Downs are told while the rows still exist, so that their indexes can be named. An IKE
+ * SA's CHILD_SAs go first: charon's own child-updown downs follow the IKE SA's and are
+ * then repeats, which the notifier drops. */
+static void tell_ike_down(struct source *s, const struct ipx_ike_sa *sa, uint8_t reason)
+{
+	const struct ipx_child_row *c;
+	struct ipx_ike_event ev = {.ike = sa, .reason = reason};
+
+	for (c = ipx_child_next(s->all->store, 0); c; c = ipx_child_next(s->all->store, c->h.id)) {
+		if (c->h.source != index_of(s) || c->sa.ike_unique_id != sa->unique_id)
+			continue;
+		ev.type = IPX_IKE_EV_CHILD_DOWN;
+		ev.child = &c->sa;
+		emit(s, &ev);
+	}
+	ev.type = IPX_IKE_EV_IKE_DOWN;
+	ev.child = NULL;
+	emit(s, &ev);
+	ipx_ike_delete_sa(s->all->store, index_of(s), sa->unique_id);
+}
+
+static void tell_child_down(struct source *s, const struct ipx_ike_sa *sa,
+                            const struct ipx_child_sa *c, uint8_t reason)
+{
+	struct ipx_ike_event ev = {
+	    .type = IPX_IKE_EV_CHILD_DOWN, .ike = sa, .child = c, .reason = reason};
+
+	emit(s, &ev);
+	ipx_ike_delete_child(s->all->store, index_of(s), c->unique_id);
+}
+
+static void tell_held(struct source *s, struct held_down *h)
+{
+	uint8_t reason = reason_of(s, h->sa.unique_id);
+
+	h->used = 0;
+	if (h->is_ike)
+		tell_ike_down(s, &h->sa, reason);
+	else
+		tell_child_down(s, &h->sa, &h->child, reason);
+}
+
+/* Tells the held downs of IKE SA UID (0: all of them; else only those due by NOW). */
+static void release_held(struct source *s, uint32_t uid, double now)
+{
+	size_t i;
+
+	for (i = 0; i < HELD_MAX; i++) {
+		struct held_down *h = &s->held[i];
+		if (!h->used)
+			continue;
+		if (uid ? h->sa.unique_id == uid : (now <= 0 || now >= h->due))
+			tell_held(s, h);
+	}
+}
+
+/* A down whose cause is not known yet waits HOLD_SECS for charon's log line. */
+static void hold(struct source *s, int is_ike, const struct ipx_ike_sa *sa,
+                 const struct ipx_child_sa *c)
+{
+	struct held_down tmp = {.used = 1, .is_ike = is_ike, .sa = *sa, .due = s->now + HOLD_SECS};
+	size_t i;
+
+	if (c)
+		tmp.child = *c;
+	if (reason_of(s, sa->unique_id) != IPX_DOWN_UNKNOWN) {
+		tell_held(s, &tmp);
+		return;
+	}
+	for (i = 0; i < HELD_MAX && s->held[i].used; i++)
+		;
+	if (i == HELD_MAX) { /* a storm of downs: no waiting */
+		tell_held(s, &tmp);
+		return;
+	}
+	s->held[i] = tmp;
+}
+
 /* child-updown: the CHILD_SAs listed under the IKE SA came up or went down. */
 static void child_updown(struct source *s, const struct ipx_vici_node *ike, int up)
 {
@@ -477,12 +683,12 @@ static void child_updown(struct source *s, const struct ipx_vici_node *ike, int 
 				malformed(s, "CHILD_SA (child-updown)");
 			continue;
 		}
-		ev.type = up ? IPX_IKE_EV_CHILD_UP : IPX_IKE_EV_CHILD_DOWN;
-		ev.reason = up ? 0 : reason_of(s, sa.unique_id);
-		/* a down is told while the row still exists, so its indexes can be named */
+		if (!up) {
+			hold(s, 0, &sa, &c);
+			continue;
+		}
+		ev.type = IPX_IKE_EV_CHILD_UP;
 		emit(s, &ev);
-		if (!up)
-			ipx_ike_delete_child(s->all->store, index_of(s), c.unique_id);
 	}
 }
 
@@ -515,10 +721,7 @@ static void ike_updown(struct source *s, const struct ipx_vici_node *ike, int up
 		emit(s, &ev);
 		return;
 	}
-	ev.type = IPX_IKE_EV_IKE_DOWN;
-	ev.reason = reason_of(s, sa.unique_id);
-	emit(s, &ev);
-	ipx_ike_delete_sa(s->all->store, index_of(s), sa.unique_id);
+	hold(s, 1, &sa, NULL);
 }
 
 static void dispatch_event(struct source *s, const struct ipx_vici_msg *m)
@@ -561,8 +764,11 @@ static void on_log(struct source *s, const struct ipx_vici_msg *m)
 	else if (strstr(msg, "Main Mode IKE_SA"))
 		ipx_ike_note_exchange(s->all->store, index_of(s), (uint32_t)id,
 		                      IPX_IKE_EXCHANGE_MAIN);
-	else if ((reason = reason_in(msg)) != IPX_DOWN_UNKNOWN)
+	else if ((reason = reason_in(msg)) != IPX_DOWN_UNKNOWN) {
 		note_reason(s, (uint32_t)id, reason);
+		if (reason != IPX_DOWN_LOCAL) /* a peer's DELETE is followed by our own lines */
+			release_held(s, (uint32_t)id, 0);
+	}
 }
 
 static void on_event(void *arg, const struct ipx_vici_msg *m)
@@ -608,9 +814,13 @@ static void lost(struct source *s, int err)
 	s->st.last_error = err < 0 ? -err : err;
 	s->listing = 0;
 	s->config_listing = 0;
+	s->counting = 0;
+	s->counting_err = 0;
+	s->no_counters = 0; /* a new charon may have the plugin */
 	s->relist_at = 0;
 	s->refresh_at = 0;
 	s->busy_since = 0;
+	release_held(s, 0, 0);
 	memset(s->reasons, 0, sizeof(s->reasons));
 	s->next_reason = 0;
 	{
@@ -758,6 +968,9 @@ double ipx_ike_sources_timeout(const struct ipx_ike_sources *all, double now, do
 			lower(&t, s->refresh_at, now);
 		if (s->busy_since && all->cfg.request_timeout > 0)
 			lower(&t, s->busy_since + all->cfg.request_timeout, now);
+		for (size_t k = 0; k < HELD_MAX; k++)
+			if (s->held[k].used)
+				lower(&t, s->held[k].due, now);
 	}
 	return t;
 }
@@ -780,6 +993,7 @@ static void timers(struct source *s, double now)
 		lost(s, -ETIMEDOUT);
 		return;
 	}
+	release_held(s, 0, now);
 	if (vs != IPX_VICI_UP)
 		return;
 	if (s->refresh_at && now >= s->refresh_at) {

@@ -1,5 +1,5 @@
 /*
- * The IKE store (ike_store.h). Four row sets of the same shape as the XFRM store's: a
+ * The IKE store (ike_store.h). Five row sets of the same shape as the XFRM store's: a
  * chained hash on the row's identity bytes and an id-ordered array for GET/GETNEXT, ids
  * handed out in increasing order (so the array is appended to) and never reused. Beside
  * them: CHILD_SAs by SPI (to find a kernel SA's owner when the kernel announces it), links
@@ -268,13 +268,14 @@ struct link {
 struct ipx_ike_store {
 	struct ipx_store *xfrm;
 	struct rowset sas, children, conns, certs, counters, links;
-	struct rowset hints; /* exchange modes from charon's log, by (source, IKE uniqueid) */
+	struct rowset ike_ctrs; /* charon's own counters (get-counters), by (source, scope, name) */
+	struct rowset hints;    /* exchange modes from charon's log, by (source, IKE uniqueid) */
 	/* children by spi_in and by spi_out: a kernel SA's owner in O(1) */
 	struct ipx_child_row *spi_in[SPI_BUCKETS], *spi_out[SPI_BUCKETS];
 	uint64_t gen; /* bumped by every sync_begin; upserts stamp rows with it */
 	/* the generation each open listing began at, per source and kind (0: none open);
 	 * listings of several sources may interleave */
-	uint64_t sync_gen[IPX_IKE_MAX_SOURCES + 1][3];
+	uint64_t sync_gen[IPX_IKE_MAX_SOURCES + 1][IPX_IKE_KINDS];
 	int syncing;            /* listings open: derived figures are recomputed at their end */
 	size_t orphan_children; /* CHILD_SAs whose IKE SA was not known yet (ike_id 0) */
 };
@@ -631,7 +632,7 @@ struct ipx_ike_store *ipx_ike_store_new(struct ipx_store *xfrm)
 	if (rowset_init(&st->sas) < 0 || rowset_init(&st->children) < 0 ||
 	    rowset_init(&st->conns) < 0 || rowset_init(&st->certs) < 0 ||
 	    rowset_init(&st->counters) < 0 || rowset_init(&st->links) < 0 ||
-	    rowset_init(&st->hints) < 0 ||
+	    rowset_init(&st->hints) < 0 || rowset_init(&st->ike_ctrs) < 0 ||
 	    (xfrm && ipx_store_observe(xfrm, on_xfrm_event, st) < 0)) {
 		ipx_ike_store_free(st);
 		return NULL;
@@ -652,6 +653,7 @@ void ipx_ike_store_free(struct ipx_ike_store *st)
 	rowset_release(&st->counters);
 	rowset_release(&st->links);
 	rowset_release(&st->hints);
+	rowset_release(&st->ike_ctrs);
 	free(st);
 }
 
@@ -774,6 +776,7 @@ size_t ipx_ike_sync_end(struct ipx_ike_store *st, uint32_t source, enum ipx_ike_
 		break;
 	case IPX_IKE_KIND_CONN: n = sweep(st, &st->conns, source, gen); break;
 	case IPX_IKE_KIND_CERT: n = sweep(st, &st->certs, source, gen); break;
+	case IPX_IKE_KIND_COUNTERS: n = sweep(st, &st->ike_ctrs, source, gen); break;
 	}
 	sync_close(st, source, kind);
 	recount(st);
@@ -929,6 +932,33 @@ int ipx_ike_upsert_cert(struct ipx_ike_store *st, uint32_t source, const struct 
 	return 0;
 }
 
+int ipx_ike_upsert_counter(struct ipx_ike_store *st, uint32_t source, const char *scope,
+                           const char *name, uint64_t value)
+{
+	char sc[IPX_IKE_NAME_MAX], nm[IPX_IKE_COUNTER_NAME_MAX];
+	struct ipx_ike_counter_row *r;
+	struct key k;
+
+	if (source == 0 || source > IPX_IKE_MAX_SOURCES || !scope || !name)
+		return -EINVAL;
+	/* cut first, so that the key is what the row shows */
+	snprintf(sc, sizeof(sc), "%s", scope);
+	snprintf(nm, sizeof(nm), "%s", name);
+	k = key_names(source, sc, nm);
+	r = (struct ipx_ike_counter_row *)rowset_find(&st->ike_ctrs, k.b, k.len);
+	if (!r) {
+		r = (struct ipx_ike_counter_row *)rowset_add(&st->ike_ctrs, sizeof(*r), k.b, k.len,
+		                                             source);
+		if (!r)
+			return -ENOMEM;
+		memcpy(r->scope, sc, sizeof(sc));
+		memcpy(r->name, nm, sizeof(nm));
+	}
+	r->value = value;
+	r->h.seen_gen = st->gen;
+	return 0;
+}
+
 /* ---- deletes -------------------------------------------------------------------------- */
 
 int ipx_ike_delete_child(struct ipx_ike_store *st, uint32_t source, uint32_t unique_id)
@@ -968,7 +998,7 @@ void ipx_ike_source_down(struct ipx_ike_store *st, uint32_t source)
 
 	if (source == 0 || source > IPX_IKE_MAX_SOURCES)
 		return;
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < IPX_IKE_KINDS; k++)
 		sync_close(st, source, k);
 	sweep(st, &st->children, source, 0);
 	sweep(st, &st->sas, source, 0);
@@ -995,6 +1025,16 @@ LOOKUPS(struct ipx_ike_sa_row, ipx_ike_sa, sas)
 LOOKUPS(struct ipx_child_row, ipx_child, children)
 LOOKUPS(struct ipx_conn_row, ipx_conn, conns)
 LOOKUPS(struct ipx_cert_row, ipx_cert, certs)
+LOOKUPS(struct ipx_ike_counter_row, ipx_ike_counter, ike_ctrs)
+
+const struct ipx_ike_counter_row *ipx_ike_counter_find(const struct ipx_ike_store *st,
+                                                       uint32_t source, const char *scope,
+                                                       const char *name)
+{
+	struct key k = key_names(source, scope, name);
+
+	return (const struct ipx_ike_counter_row *)rowset_find(&st->ike_ctrs, k.b, k.len);
+}
 
 const struct ipx_ike_sa_row *ipx_ike_sa_find(const struct ipx_ike_store *st, uint32_t source,
                                              uint32_t unique_id)

@@ -88,8 +88,24 @@ struct ipx_cert_row {
 	char used_by[IPX_IKE_TEXT_MAX]; /* connections naming its subject, ", "-separated */
 };
 
+/*
+ * One of charon's own IKE counters (its "counters" plugin, VICI get-counters): SCOPE is the
+ * connection it counts for, "" for the counters of all of charon; NAME is charon's
+ * ("ike-rekey-init", "invalid-spi", ...). charon keeps them from its start (or from the
+ * last swanctl --reset-counters) and the agent only copies the last reply: a value may go
+ * down. Kept as last listed when the source goes down (like connections).
+ */
+#define IPX_IKE_COUNTER_NAME_MAX 48
+struct ipx_ike_counter_row {
+	struct ipx_rowhdr h;
+	char scope[IPX_IKE_NAME_MAX];
+	char name[IPX_IKE_COUNTER_NAME_MAX];
+	uint64_t value;
+};
+
 /* Which rows a listing replaces. */
-enum ipx_ike_kind { IPX_IKE_KIND_SA, IPX_IKE_KIND_CONN, IPX_IKE_KIND_CERT };
+enum ipx_ike_kind { IPX_IKE_KIND_SA, IPX_IKE_KIND_CONN, IPX_IKE_KIND_CERT, IPX_IKE_KIND_COUNTERS };
+#define IPX_IKE_KINDS 4
 
 struct ipx_ike_store;
 
@@ -113,6 +129,10 @@ int ipx_ike_upsert_child(struct ipx_ike_store *st, uint32_t source, const struct
 int ipx_ike_upsert_conn(struct ipx_ike_store *st, uint32_t source, const struct ipx_ike_conn *c);
 int ipx_ike_upsert_cert(struct ipx_ike_store *st, uint32_t source, const struct ipx_cert_info *c,
                         const char *type, unsigned int flag, int has_privkey);
+/* A charon counter (SCOPE "" for charon's global ones); names longer than the row's
+ * fields are cut. 0, -ENOMEM or -EINVAL. */
+int ipx_ike_upsert_counter(struct ipx_ike_store *st, uint32_t source, const char *scope,
+                           const char *name, uint64_t value);
 /* Events: an IKE SA (with its CHILD_SAs) or one CHILD_SA went away. 0 or -ENOENT. */
 int ipx_ike_delete_sa(struct ipx_ike_store *st, uint32_t source, uint32_t unique_id);
 int ipx_ike_delete_child(struct ipx_ike_store *st, uint32_t source, uint32_t unique_id);
@@ -126,7 +146,8 @@ void ipx_ike_note_rekey(struct ipx_ike_store *st, uint32_t source, const char *c
 void ipx_ike_note_exchange(struct ipx_ike_store *st, uint32_t source, uint32_t unique_id,
                            enum ipx_ike_exchange exchange);
 /* The source went away: its IKE SAs and CHILD_SAs are deleted (charon's are gone with
- * it); its connections and certificates stay, as last listed, until it lists again. */
+ * it); its connections, certificates and charon counters stay, as last listed, until it
+ * lists again. */
 void ipx_ike_source_down(struct ipx_ike_store *st, uint32_t source);
 
 /* Lookups; by_id and next (smallest id above ID; 0 gives the first) like the XFRM store. */
@@ -144,10 +165,17 @@ const struct ipx_conn_row *ipx_conn_find(const struct ipx_ike_store *st, uint32_
                                          const char *name, const char *child);
 const struct ipx_cert_row *ipx_cert_by_id(const struct ipx_ike_store *st, uint32_t id);
 const struct ipx_cert_row *ipx_cert_next(const struct ipx_ike_store *st, uint32_t id);
+const struct ipx_ike_counter_row *ipx_ike_counter_by_id(const struct ipx_ike_store *st,
+                                                        uint32_t id);
+const struct ipx_ike_counter_row *ipx_ike_counter_next(const struct ipx_ike_store *st, uint32_t id);
+const struct ipx_ike_counter_row *ipx_ike_counter_find(const struct ipx_ike_store *st,
+                                                       uint32_t source, const char *scope,
+                                                       const char *name);
 size_t ipx_ike_sa_count(const struct ipx_ike_store *st);
 size_t ipx_child_count(const struct ipx_ike_store *st);
 size_t ipx_conn_count(const struct ipx_ike_store *st);
 size_t ipx_cert_count(const struct ipx_ike_store *st);
+size_t ipx_ike_counter_count(const struct ipx_ike_store *st);
 
 /* The CHILD_SA that owns kernel SA SA_ID (an ipsecSaIndex), or NULL. */
 const struct ipx_child_row *ipx_ike_sa_owner(const struct ipx_ike_store *st, uint32_t sa_id);

@@ -7,7 +7,8 @@
 #    up when it appears, without a restart;
 #  - ikeSaTable and ikeChildSaTable equal `swanctl --list-sas --raw`, ipsecConnTable
 #    `--list-conns --raw` (the idle connection included, not established), ipsecCertTable
-#    `--list-certs`; exchange modes main / aggressive / ikev2 are told apart;
+#    `--list-certs`, ipsecIkeCounterTable `--counters --raw` and `--counters --raw --all`;
+#    exchange modes main / aggressive / ikev2 are told apart;
 #  - every kernel SA is linked to its CHILD_SA and back, and to its IKE SA and connection;
 #  - a connection's byte counters keep growing across a CHILD_SA rekey, and the rekey is
 #    counted;
@@ -70,6 +71,13 @@ snapshot() { # NAME: swanctl's view and ours
 	walk IPSEC-AGENTX-MIB::ikeChildSaTable >>"$WORK/$1-walk.txt"
 	compare sas "$WORK/$1-list-sas.txt" "$WORK/$1-walk.txt"
 }
+# charon's counters (its counters plugin), compared below: the same scopes and names as
+# swanctl, values between swanctl's before and after the walk.
+counters() { lab_swanctl moon --counters --raw; lab_swanctl moon --counters --raw --all; }
+listings() { get IPSEC-AGENTX-MIB::ipsecIkeSourceListings.1; }
+counters >"$WORK/counters-before.txt"
+l0=$(listings)
+listed_twice() { [ "$(listings)" -ge $((l0 + 2)) ]; }
 snapshot up
 lab_swanctl moon --list-conns --raw >"$WORK/list-conns.txt"
 walk IPSEC-AGENTX-MIB::ipsecConnTable >"$WORK/conn-walk.txt"
@@ -81,6 +89,15 @@ grep -q 'CN=moon.example.org' "$WORK/list-certs.txt" || fail "lab certificates n
 { walk IPSEC-AGENTX-MIB::ipsecSaTable; walk IPSEC-AGENTX-MIB::ikeChildSaTable; } >"$WORK/links-walk.txt"
 compare links "$WORK/links-walk.txt"
 [ "$(kernel_sa_count)" -ge 10 ] || fail "expected 10 kernel SAs, have $(kernel_sa_count)"
+
+# charon's counters, continued: the walk once two listings began after "before" (long
+# done by now: the comparisons above take seconds each).
+wait_for 10 listed_twice || fail "no two listings within 10 s"
+walk IPSEC-AGENTX-MIB::ipsecIkeCounterTable >"$WORK/counter-walk.txt"
+counters >"$WORK/counters-after.txt"
+compare counters "$WORK/counters-before.txt" "$WORK/counters-after.txt" "$WORK/counter-walk.txt"
+grep -q 'lab4 {' "$WORK/counters-after.txt" || fail "no counters of lab4 in swanctl --counters --all"
+step "ipsecIkeCounterTable equals swanctl --counters"
 
 # Exchange modes (from charon's log events: no listing tells main from aggressive).
 ike_index() { # CONNECTION: the ikeSaIndex of its (last) IKE SA

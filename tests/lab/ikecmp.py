@@ -5,6 +5,9 @@
   ikecmp.py conns SWANCTL_RAW_LIST_CONNS WALK   # ipsecConnTable
   ikecmp.py certs SWANCTL_LIST_CERTS     WALK   # ipsecCertTable (swanctl's text form)
   ikecmp.py links WALK                          # every kernel SA owned by a CHILD_SA and back
+  ikecmp.py counters BEFORE AFTER WALK          # ipsecIkeCounterTable
+                                                # (BEFORE, AFTER: swanctl --counters --raw,
+                                                # then --raw --all, taken around the walk)
 
 Prints one line per difference and "<what>: N from swanctl, N from snmpwalk, N differ";
 exits 1 on any difference. Clocks (seconds to rekey, ...) and traffic counters are left
@@ -405,6 +408,52 @@ def cmp_links(walk_path):
     return d.n
 
 
+def parse_counters(path):
+    """{(scope, name): value} of swanctl --counters --raw [--all] replies (one a line):
+    'counters reply {counters {SCOPE {NAME=N ...} ...} success=yes}', charon's global
+    counters under an empty SCOPE."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"^counters reply \{counters \{(.*)\} success=(\w+)", line.strip())
+            if not m:
+                continue
+            if m.group(2) != "yes":
+                raise ValueError("swanctl --counters failed: " + line.strip())
+            for sc in re.finditer(r"(?:^|\s)([^\s{}=]*)\s?\{([^{}]*)\}", m.group(1)):
+                for kv in sc.group(2).split():
+                    k, v = kv.split("=", 1)
+                    out[(sc.group(1), k)] = int(v)
+    return out
+
+
+def cmp_counters(before_path, after_path, walk_path):
+    """Same (scope, name) set; before <= agent <= after (charon counts while we look)."""
+    before, after = parse_counters(before_path), parse_counters(after_path)
+    rows = cols(parse_walk(open(walk_path).read()), "ipsecIkeCounter")
+    got = {}
+    d = Diff()
+    for idx, r in rows.items():
+        key = (text(r.get("Scope", b"")), text(r.get("Name", b"")))
+        if key in got:
+            print(f"counter {key}: two rows")
+            d.n += 1
+        got[key] = int(num(r.get("Value", 0)))
+        d.check(f"counter {key}", "SourceIndex", "1", num(r.get("SourceIndex", 0)))
+    for key in sorted(set(before) | set(after) | set(got)):
+        if key not in got:
+            print(f"counter {key}: in swanctl, not in the table")
+            d.n += 1
+        elif key not in before or key not in after:
+            print(f"counter {key}: in the table, not in swanctl (before and after)")
+            d.n += 1
+        elif not before[key] <= got[key] <= after[key]:
+            print(f"counter {key}: {got[key]}, swanctl {before[key]} before, {after[key]} after")
+            d.n += 1
+    print(f"counters: {len(before)} from swanctl, {len(got)} from snmpwalk, {d.n} differ")
+    return d.n
+
+
 def main():
     what = sys.argv[1]
     if what == "sas":
@@ -415,6 +464,8 @@ def main():
         n = cmp_certs(sys.argv[2], sys.argv[3])
     elif what == "links":
         n = cmp_links(sys.argv[2])
+    elif what == "counters":
+        n = cmp_counters(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit(__doc__)
     sys.exit(1 if n else 0)

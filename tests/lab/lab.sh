@@ -107,7 +107,7 @@ lab_charon_start() {
 		charon {
 		  # kdf is required by 5.9.8; the default set with test-vectors takes >10 s in UML.
 		  # X25519 comes from openssl: Debian ships the curve25519 plugin elsewhere.
-		  load = random nonce kdf openssl aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey gmp kernel-netlink socket-default vici updown
+		  load = random nonce kdf openssl aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey gmp kernel-netlink socket-default vici updown counters
 		  install_routes = no
 		  plugins {
 		    vici {

@@ -171,7 +171,9 @@ step "XfrmInNoStates: one drops-high, one back-to-normal for 20 dropped packets"
 # 4. Administrative down.
 lab_swanctl moon --terminate --ike lab6 >/dev/null
 expect 10 IPSEC-AGENTX-MIB::ipsecIkeSaDown "= lab6" "administrative"
-expect 10 IPSEC-AGENTX-MIB::ipsecChildSaDown "= net6"
+expect 10 IPSEC-AGENTX-MIB::ipsecChildSaDown "= net6" "administrative"
+traps IPSEC-AGENTX-MIB::ipsecChildSaDown "= net6" | grep -q "ipsecNotifyChildSaIndex.0 = 0	" &&
+	fail "the CHILD_SA down does not name its ikeChildSaTable row"
 delay ipsecIkeSaDown 'deleting IKE_SA lab6\[' IPSEC-AGENTX-MIB::ipsecIkeSaDown "= lab6"
 step "IKE SA and CHILD_SA down (administrative)"
 
@@ -185,7 +187,8 @@ step "connection down, certificate expiring"
 # under them, then sun's charon dies: the soft expiry finds no peer to rekey with.
 _lab_ike_swanctl_conf moon none $'20s\nlife_time = 60s\nrand_time = 0s' >"$LAB_DIR/moon/swanctl.conf"
 lab_swanctl moon --load-all >/dev/null
-lab_ike_initiate lab4
+lab_ike_initiate lab4 # sun deletes its old lab4 IKE SA first: a down by the peer
+expect 10 IPSEC-AGENTX-MIB::ipsecIkeSaDown "= lab4" peerDeleted
 lab_charon_kill sun
 step "sun's charon killed; waiting for moon's net4 SAs to pass their soft lifetime"
 expect 60 IPSEC-AGENTX-MIB::ipsecRekeyOverdue

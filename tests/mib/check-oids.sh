@@ -29,6 +29,7 @@ declare -A node=(
 	[IPX_OID_CHILD_SA_ENTRY]=ikeChildSaEntry
 	[IPX_OID_CONN_ENTRY]=ipsecConnEntry
 	[IPX_OID_CERT_ENTRY]=ipsecCertEntry
+	[IPX_OID_IKE_COUNTER_ENTRY]=ipsecIkeCounterEntry
 	[IPX_OID_NOTIFICATIONS]=ipsecAgentxNotifications
 	[IPX_OID_NOTIFY_OBJECTS]=ipsecNotifyObjects
 	[IPX_OID_NOTIFY_CONFIG]=ipsecNotifyConfig

@@ -2,7 +2,7 @@
  * vici-list: asks charon over VICI with our own client (src/vici_client.c) and prints what
  * comes back in a stable, greppable text form; records the raw packets for fixtures.
  *
- *   vici-list SOCKET list-sas|list-conns|list-certs|version|COMMAND [--raw FILE]
+ *   vici-list SOCKET list-sas|list-conns|list-certs|version|COMMAND [KEY=VALUE...] [--raw FILE]
  *   vici-list SOCKET events SECONDS EVENT[,EVENT...] [--raw FILE]
  *
  * Output: one line per key/value, list item, empty list and empty section, prefixed with
@@ -16,6 +16,9 @@
  *
  * Bytes outside printable ASCII and '\' are written as \xHH; in names also '.', '=', '['
  * and ']', so that every line splits back unambiguously.
+ *
+ * KEY=VALUE: the command's arguments, key/values of its message in that order
+ * ("vici-list SOCKET get-counters all=yes").
  *
  * --raw FILE: every packet received, length field included, as it came, one after another.
  * In events mode a line "vici-list: listening for ..." goes to stderr once every
@@ -215,11 +218,30 @@ static const char *stream_of(const char *command)
 	return NULL;
 }
 
-static int queue_command(struct tool *t, const char *command)
+/* ARGS: N "KEY=VALUE" strings, the command's arguments. */
+static int queue_command(struct tool *t, const char *command, char *const *args, int n)
 {
 	const char *stream = stream_of(command);
+	struct ipx_vici_builder b;
+	int i, rc;
 
-	return ipx_vici_client_command(t->c, command, NULL, stream, on_stream, on_reply, t);
+	ipx_vici_builder_init(&b);
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(args[i], '=');
+		char key[IPX_VICI_MAX_NAME + 1];
+		size_t klen = eq ? (size_t)(eq - args[i]) : 0;
+		if (!eq || klen == 0 || klen > IPX_VICI_MAX_NAME) {
+			rc = -EINVAL;
+			goto out;
+		}
+		memcpy(key, args[i], klen);
+		key[klen] = '\0';
+		ipx_vici_add_kv_str(&b, key, eq + 1);
+	}
+	rc = ipx_vici_client_command(t->c, command, n ? &b : NULL, stream, on_stream, on_reply, t);
+out:
+	ipx_vici_builder_release(&b);
+	return rc;
 }
 
 static int queue_registrations(struct tool *t, const char *events)
@@ -298,13 +320,15 @@ static void run(struct tool *t, double seconds)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vici-list SOCKET list-sas|list-conns|list-certs|version|COMMAND "
-	                "[--raw FILE]\n"
+	                "[KEY=VALUE...] [--raw FILE]\n"
 	                "       vici-list SOCKET events SECONDS EVENT[,EVENT...] [--raw FILE]\n");
 	exit(2);
 }
 
 struct args {
 	const char *socket, *command, *events, *raw;
+	char *const *kv; /* a command's KEY=VALUE arguments */
+	int n_kv;
 	double seconds;
 };
 
@@ -322,8 +346,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 	a->socket = argv[1];
 	a->command = argv[2];
 	if (strcmp(a->command, "events") != 0) {
-		if (argc != 3)
-			usage();
+		a->kv = argv + 3;
+		a->n_kv = argc - 3;
 		a->seconds = REPLY_TIMEOUT_S;
 		return;
 	}
@@ -353,7 +377,8 @@ static int start(struct tool *t, const struct args *a)
 		return rc;
 	}
 	t->events = a->events;
-	rc = a->events ? queue_registrations(t, a->events) : queue_command(t, a->command);
+	rc = a->events ? queue_registrations(t, a->events)
+	               : queue_command(t, a->command, a->kv, a->n_kv);
 	if (rc < 0)
 		fprintf(stderr, "vici-list: cannot queue the request: %s\n", strerror(-rc));
 	return rc;

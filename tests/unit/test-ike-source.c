@@ -136,11 +136,20 @@ static void listing_end(struct pkts *p)
 
 /* ---- fixtures ------------------------------------------------------------------------- */
 
-static const char *const fixtures[] = {"vici-list-sas.bin", "vici-list-conns.bin",
-                                       "vici-list-certs.bin", "vici-version.bin",
-                                       "vici-child-rekey.bin"};
+static const char *const fixtures[] = {"vici-list-sas.bin",    "vici-list-conns.bin",
+                                       "vici-list-certs.bin",  "vici-version.bin",
+                                       "vici-child-rekey.bin", "vici-get-counters-global.bin",
+                                       "vici-get-counters.bin"};
 #define N_FIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
-enum { FX_LIST_SAS, FX_LIST_CONNS, FX_LIST_CERTS, FX_VERSION, FX_CHILD_REKEY };
+enum {
+	FX_LIST_SAS,
+	FX_LIST_CONNS,
+	FX_LIST_CERTS,
+	FX_VERSION,
+	FX_CHILD_REKEY,
+	FX_COUNTERS_GLOBAL, /* get-counters: charon's own */
+	FX_COUNTERS         /* get-counters all=yes: per connection */
+};
 
 static struct pkts fx[N_FIXTURES];
 static struct blob ca_der; /* cert-ca-rsa.der */
@@ -241,6 +250,26 @@ static const struct rec *only_event(size_t from)
 {
 	CU_ASSERT_EQUAL(rec.n, from + 1);
 	return rec.n == from + 1 ? &rec.ev[from] : NULL;
+}
+
+/*
+ * An IKE SA's down since FROM: its CHILD_SAs' downs first (told while their rows exist),
+ * then the IKE SA's own, which is returned (NULL after a failed assertion).
+ */
+static const struct rec *ike_down_event(size_t from)
+{
+	size_t i;
+
+	CU_ASSERT_TRUE(rec.n > from);
+	if (rec.n <= from)
+		return NULL;
+	for (i = from; i + 1 < rec.n; i++) {
+		CU_ASSERT_EQUAL(rec.ev[i].type, IPX_IKE_EV_CHILD_DOWN);
+		CU_ASSERT_TRUE(rec.ev[i].child_row);
+		CU_ASSERT_EQUAL(rec.ev[i].reason, rec.ev[rec.n - 1].reason);
+	}
+	CU_ASSERT_EQUAL(rec.ev[rec.n - 1].type, IPX_IKE_EV_IKE_DOWN);
+	return &rec.ev[rec.n - 1];
 }
 
 /* ---- the log -------------------------------------------------------------------------- */
@@ -661,6 +690,14 @@ static void pump(struct ctx *c, double now)
 		idle = step(c, now, 10) > 0 ? 0 : idle + 1;
 }
 
+/* A down whose cause is not known yet is held back HOLD_SECS (0.15 s) for charon's log
+ * line: the loop at NOW, then once that has passed. */
+static void pump_down(struct ctx *c, double now)
+{
+	pump(c, now);
+	pump(c, now + 0.16);
+}
+
 /* The loop at NOW until the daemon sent something to F; then what it sent must be TYPE
  * NAME. */
 static int expect(struct ctx *c, struct fake *f, unsigned int type, const char *name, double now)
@@ -696,12 +733,52 @@ static void serve_stream(struct ctx *c, struct fake *f, const char *event, const
 	fake_send_blob(f, &p->p[p->n - 1]);
 }
 
-/* The listing of everything (conns, certs, SAs), from the fixtures where NULL. */
+/* The loop at NOW until the daemon sent get-counters to F: without arguments when ALL is
+ * 0, with exactly all=yes when 1. */
+static int expect_counters(struct ctx *c, struct fake *f, int all, double now)
+{
+	struct ipx_vici_msg *m;
+	const char *a;
+	int i, ok;
+
+	for (i = 0; i < 400 && !fake_readable(f); i++)
+		step(c, now, 5);
+	m = fake_read(f);
+	ok = m && m->type == IPX_VICI_CMD_REQUEST && strcmp(m->name, "get-counters") == 0;
+	if (ok) {
+		a = ipx_vici_get(&m->root, "all");
+		ok = all ? m->nodes == 1 && a && !strcmp(a, "yes") : m->nodes == 0;
+	}
+	if (!ok)
+		fprintf(stderr, "\n  wanted get-counters%s, got %s %s (%zu nodes)\n",
+		        all ? " all=yes" : "", m ? ipx_vici_type_name(m->type) : "nothing",
+		        m ? m->name : "", m ? m->nodes : 0);
+	ipx_vici_msg_free(m);
+	return ok;
+}
+
+/* The two get-counters, answered with GLOBAL and ALL (NULL: the recorded replies). */
+static void serve_counters_with(struct ctx *c, struct fake *f, const struct blob *global,
+                                const struct blob *all, double now)
+{
+	CU_ASSERT(expect_counters(c, f, 0, now));
+	fake_send_blob(f, global ? global : &fx[FX_COUNTERS_GLOBAL].p[0]);
+	CU_ASSERT(expect_counters(c, f, 1, now));
+	fake_send_blob(f, all ? all : &fx[FX_COUNTERS].p[0]);
+}
+
+static void serve_counters(struct ctx *c, struct fake *f, double now)
+{
+	serve_counters_with(c, f, NULL, NULL, now);
+}
+
+/* The listing of everything (conns, certs, counters, SAs), from the fixtures where NULL. */
 static void serve_listing(struct ctx *c, struct fake *f, const struct pkts *conns,
                           const struct pkts *certs, const struct pkts *sas, double now)
 {
 	serve_stream(c, f, "list-conn", "list-conns", conns ? conns : &fx[FX_LIST_CONNS], now);
 	serve_stream(c, f, "list-cert", "list-certs", certs ? certs : &fx[FX_LIST_CERTS], now);
+	serve_counters(c, f, now);
 	serve_stream(c, f, "list-sa", "list-sas", sas ? sas : &fx[FX_LIST_SAS], now);
 }
 
@@ -736,6 +813,60 @@ static void serve_relist(struct ctx *c, struct fake *f, double now)
 	serve_stream(c, f, "list-sa", "list-sas", &fx[FX_LIST_SAS], now);
 	pump(c, now);
 	CU_ASSERT(fake_idle(f));
+}
+
+/*
+ * Every counter of a swanctl --counters --raw [--all] text (FILE, a fixture) must be a row
+ * of SOURCE with that scope, name and value: "counters reply {counters {SCOPE {NAME=VALUE
+ * ...} ...} success=yes}", the global scope printed as an empty name. Returns the count.
+ */
+static size_t check_swanctl_counters(const struct ipx_ike_store *st, uint32_t source,
+                                     const char *file)
+{
+	static const char head[] = "counters reply {counters {";
+	char scope[IPX_IKE_NAME_MAX], name[IPX_IKE_COUNTER_NAME_MAX];
+	const struct ipx_ike_counter_row *r;
+	unsigned long long v;
+	size_t n = 0, len;
+	void *data;
+	const char *p;
+	int used;
+
+	CU_ASSERT_EQUAL_FATAL(ipx_fixture_load(file, &data, &len), 0);
+	p = strstr(data, head);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	p += strlen(head);
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p == '}' || !*p)
+			break;
+		used = 0;
+		if (*p == '{')
+			scope[0] = '\0';
+		else if (sscanf(p, "%63[^ {] %n", scope, &used) != 1)
+			break;
+		p += used;
+		CU_ASSERT_EQUAL_FATAL(*p, '{');
+		p++;
+		while (*p && *p != '}') {
+			CU_ASSERT_EQUAL_FATAL(sscanf(p, " %47[^=]=%llu%n", name, &v, &used), 2);
+			p += used;
+			r = ipx_ike_counter_find(st, source, scope, name);
+			CU_ASSERT_PTR_NOT_NULL(r);
+			if (r) {
+				CU_ASSERT_EQUAL(r->value, v);
+				CU_ASSERT_STRING_EQUAL(r->scope, scope);
+				CU_ASSERT_STRING_EQUAL(r->name, name);
+				CU_ASSERT_EQUAL(r->h.source, source);
+			}
+			n++;
+		}
+		CU_ASSERT_EQUAL_FATAL(*p, '}');
+		p++;
+	}
+	free(data);
+	return n;
 }
 
 /* ---- 1: connecting ---------------------------------------------------------------------- */
@@ -823,9 +954,17 @@ static void test_connect(void)
 	}
 	serve_stream(&c, f, "list-conn", "list-conns", &fx[FX_LIST_CONNS], t);
 	serve_stream(&c, f, "list-cert", "list-certs", &fx[FX_LIST_CERTS], t);
+	CU_ASSERT(expect_counters(&c, f, 0, t));
+	pump(&c, t);
+	CU_ASSERT(fake_idle(f)); /* one at a time */
+	fake_send_blob(f, &fx[FX_COUNTERS_GLOBAL].p[0]);
+	CU_ASSERT(expect_counters(&c, f, 1, t));
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(c.st), 21); /* taken as they come */
+	fake_send_blob(f, &fx[FX_COUNTERS].p[0]);
 	CU_ASSERT(expect(&c, f, IPX_VICI_EVENT_REGISTER, "list-sa", t));
 	CU_ASSERT_EQUAL(ipx_conn_count(c.st), 2);
 	CU_ASSERT_EQUAL(ipx_cert_count(c.st), 0);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(c.st), 3 * 21);
 	CU_ASSERT_EQUAL(ss->state, IPX_IKE_SOURCE_CONNECTING);
 	fake_send_blob(f, &fx[FX_LIST_SAS].p[0]);
 	CU_ASSERT(expect(&c, f, IPX_VICI_CMD_REQUEST, "list-sas", t));
@@ -877,6 +1016,13 @@ static void test_connect(void)
 	CU_ASSERT_EQUAL(conn4->conn.rekey_time, 14400);
 	CU_ASSERT_EQUAL(net4->conn_id, conn4->h.id);
 	CU_ASSERT_PTR_NOT_NULL(ipx_conn_find(c.st, 1, "lab6", "net6"));
+	/* charon's counters, as swanctl --counters --raw [--all] printed them */
+	CU_ASSERT_EQUAL(check_swanctl_counters(c.st, 1, "vici-get-counters-global.swanctl.txt"),
+	                21);
+	CU_ASSERT_EQUAL(check_swanctl_counters(c.st, 1, "vici-get-counters.swanctl.txt"), 42);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(c.st, 1, "", "ike-init-out-req")->value, 2);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(c.st, 1, "a", "ike-init-out-req")->value, 1);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(c.st, 1, "idle", "info-out-resp")->value, 0);
 	CU_ASSERT_EQUAL(ss->connects, 1);
 	CU_ASSERT_EQUAL(ss->events, 0);
 	CU_ASSERT_EQUAL(ss->malformed, 0);
@@ -995,7 +1141,7 @@ static void test_events(void)
 	n0 = rec.n;
 	CU_ASSERT_PTR_NOT_NULL(ipx_child_find(c.st, 1, 2));
 	send_updown(f, "child-updown", 0, "lab4", "1", "2", "net4", "2");
-	pump(&c, t);
+	pump_down(&c, t);
 	e = only_event(n0);
 	if (e) {
 		CU_ASSERT_EQUAL(e->type, IPX_IKE_EV_CHILD_DOWN);
@@ -1067,7 +1213,7 @@ static void test_down_reasons(void)
 	n0 = rec.n;
 	send_log(f, "1", "closing CHILD_SA net4{2} with SPIs c6d7028e_i (0 bytes) c2ce5bbe_o");
 	send_updown(f, "child-updown", 0, "lab4", "1", "2", "net4", "2");
-	pump(&c, t);
+	pump_down(&c, t);
 	e = only_event(n0);
 	if (e) {
 		CU_ASSERT_EQUAL(e->type, IPX_IKE_EV_CHILD_DOWN);
@@ -1080,8 +1226,8 @@ static void test_down_reasons(void)
 	n0 = rec.n;
 	send_log(f, "1", "received DELETE for IKE_SA lab4[1]");
 	send_updown(f, "ike-updown", 0, "lab4", "1", "2", NULL, NULL);
-	pump(&c, t);
-	e = only_event(n0);
+	pump_down(&c, t);
+	e = ike_down_event(n0);
 	if (e) {
 		CU_ASSERT_EQUAL(e->type, IPX_IKE_EV_IKE_DOWN);
 		CU_ASSERT_EQUAL(e->ike, 1);
@@ -1100,8 +1246,8 @@ static void test_down_reasons(void)
 	n0 = rec.n;
 	send_log(f, "2", "deleting IKE_SA lab6[2] between 2001:db8::1[moon]...2001:db8::2[sun]");
 	send_updown(f, "ike-updown", 0, "lab6", "2", "2", NULL, NULL);
-	pump(&c, t);
-	e = only_event(n0);
+	pump_down(&c, t);
+	e = ike_down_event(n0);
 	if (e) {
 		CU_ASSERT_EQUAL(e->ike, 2);
 		CU_ASSERT_TRUE(e->ike_row);
@@ -1116,8 +1262,8 @@ static void test_down_reasons(void)
 		for (k = 0; k < 2 && cases[i].lines[k]; k++)
 			send_log(f, cases[i].uid, cases[i].lines[k]);
 		send_updown(f, "ike-updown", 0, "lab4", cases[i].uid, "2", NULL, NULL);
-		pump(&c, t);
-		e = only_event(n0);
+		pump_down(&c, t);
+		e = ike_down_event(n0);
 		if (e) {
 			CU_ASSERT_EQUAL(e->type, IPX_IKE_EV_IKE_DOWN);
 			CU_ASSERT_FALSE(e->ike_row);
@@ -1136,15 +1282,15 @@ static void test_down_reasons(void)
 	pump(&c, t);
 	n0 = rec.n;
 	send_updown(f, "ike-updown", 0, "lab4", "51", "2", NULL, NULL);
-	pump(&c, t + 9.5);
-	e = only_event(n0);
+	pump_down(&c, t + 9.5);
+	e = ike_down_event(n0);
 	if (e)
 		CU_ASSERT_EQUAL(e->reason, IPX_DOWN_PEER);
 	serve_relist(&c, f, t + 9.7);
 	n0 = rec.n;
 	send_updown(f, "ike-updown", 0, "lab4", "50", "2", NULL, NULL);
-	pump(&c, t + 10.5);
-	e = only_event(n0);
+	pump_down(&c, t + 10.5);
+	e = ike_down_event(n0);
 	if (e)
 		CU_ASSERT_EQUAL(e->reason, IPX_DOWN_UNKNOWN);
 	serve_relist(&c, f, t + 10.7);
@@ -1239,6 +1385,7 @@ static void test_malformed(void)
 	listing_end(&certs);
 	serve_stream(&c, f, "list-conn", "list-conns", &fx[FX_LIST_CONNS], t + 2);
 	serve_stream(&c, f, "list-cert", "list-certs", &certs, t + 2);
+	serve_counters(&c, f, t + 2);
 	free_pkts(&certs);
 	serve_relist(&c, f, t + 2.2);
 	CU_ASSERT_EQUAL(ss->malformed, 6);
@@ -1321,6 +1468,7 @@ static void test_refresh(void)
 	serve_stream(&c, f, "list-conn", "list-conns", &conns, t + 11);
 	free_pkts(&conns);
 	serve_stream(&c, f, "list-cert", "list-certs", &fx[FX_LIST_CERTS], t + 11);
+	serve_counters(&c, f, t + 11);
 	pump(&c, t + 11);
 	CU_ASSERT(fake_idle(f));
 	CU_ASSERT_PTR_NOT_NULL(ipx_conn_find(c.st, 1, "lab9", "net901"));
@@ -1486,6 +1634,154 @@ static void test_charon_closes(void)
 	CU_ASSERT(sa_of(&c, 1, 1)->h.id > max_sa);
 	CU_ASSERT(sa_of(&c, 1, 2)->h.id > max_sa);
 	CU_ASSERT_EQUAL(rec.n, 1);
+	ctx_free(&c);
+}
+
+/* ---- 6b: charon's counters ------------------------------------------------------------ */
+
+/* A packet of TYPE with B's message (released), in a heap blob. */
+static struct blob make_blob(unsigned int type, struct ipx_vici_builder *b)
+{
+	struct blob o = {NULL, 0};
+
+	CU_ASSERT_EQUAL(ipx_vici_encode(type, NULL, b, &o.data, &o.len), 0);
+	ipx_vici_builder_release(b);
+	return o;
+}
+
+/* Without the counters plugin (CMD_UNKNOWN): no rows, said once, not asked again until
+ * charon reconnects; with it: the recorded rows; a later reply replaces them (same ids,
+ * what it lacks swept, malformed values counted); a failed reply keeps them; so does the
+ * source going down. */
+static void test_counters(void)
+{
+	const struct ipx_ike_source_status *ss;
+	const struct ipx_ike_counter_row *r;
+	struct ipx_vici_builder b;
+	struct blob all, failed;
+	uint32_t id_rekey, id_global;
+	struct ctx c;
+	struct fake *f;
+	double t = 750;
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(ctx_init(&c, 1, 5, 30, 1), 0);
+	f = &c.f[0];
+	ss = status(&c, 1);
+	step(&c, t, 0);
+	CU_ASSERT_EQUAL_FATAL(fake_accept(f), 0);
+	CU_ASSERT(expect(&c, f, IPX_VICI_CMD_REQUEST, "version", t));
+	fake_send_blob(f, &fx[FX_VERSION].p[0]);
+	for (i = 0; i < N_REGISTRATIONS; i++) {
+		CU_ASSERT(expect(&c, f, IPX_VICI_EVENT_REGISTER, registrations[i], t));
+		fake_send(f, IPX_VICI_EVENT_CONFIRM, NULL, NULL);
+	}
+	serve_stream(&c, f, "list-conn", "list-conns", &fx[FX_LIST_CONNS], t);
+	serve_stream(&c, f, "list-cert", "list-certs", &fx[FX_LIST_CERTS], t);
+	CU_ASSERT(expect_counters(&c, f, 0, t));
+	fake_send(f, IPX_VICI_CMD_UNKNOWN, NULL, NULL);
+	CU_ASSERT(expect_counters(&c, f, 1, t)); /* queued already */
+	fake_send(f, IPX_VICI_CMD_UNKNOWN, NULL, NULL);
+	serve_stream(&c, f, "list-sa", "list-sas", &fx[FX_LIST_SAS], t);
+	pump(&c, t);
+	CU_ASSERT(fake_idle(f));
+	CU_ASSERT_EQUAL(ss->state, IPX_IKE_SOURCE_UP);
+	CU_ASSERT_EQUAL(ss->malformed, 0);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(c.st), 0);
+	CU_ASSERT_EQUAL(ipx_conn_count(c.st), 2);
+	CU_ASSERT_EQUAL(log_count("does not know get-counters"), 1);
+
+	/* the refresh at +5: everything but get-counters */
+	pump(&c, t + 4.9);
+	CU_ASSERT(fake_idle(f));
+	serve_stream(&c, f, "list-conn", "list-conns", &fx[FX_LIST_CONNS], t + 5);
+	serve_stream(&c, f, "list-cert", "list-certs", &fx[FX_LIST_CERTS], t + 5);
+	serve_stream(&c, f, "list-sa", "list-sas", &fx[FX_LIST_SAS], t + 5);
+	pump(&c, t + 5);
+	CU_ASSERT(fake_idle(f));
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(c.st), 0);
+	CU_ASSERT_EQUAL(log_count("does not know get-counters"), 1);
+
+	/* charon restarts, with the plugin: asked again, the recorded rows */
+	fake_hangup(f);
+	pump(&c, t + 6);
+	CU_ASSERT_EQUAL(ss->state, IPX_IKE_SOURCE_DOWN);
+	t += 7;
+	step(&c, t, 0);
+	CU_ASSERT_EQUAL_FATAL(fake_accept(f), 0);
+	serve_session(&c, f, NULL, NULL, NULL, t);
+	CU_ASSERT_EQUAL(ss->state, IPX_IKE_SOURCE_UP);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(c.st), 63);
+	CU_ASSERT_EQUAL(log_count("does not know get-counters"), 1);
+	r = ipx_ike_counter_find(c.st, 1, "a", "ike-rekey-init");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	id_rekey = r->h.id;
+	r = ipx_ike_counter_find(c.st, 1, "", "ike-init-out-req");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	id_global = r->h.id;
+	CU_ASSERT_EQUAL(r->value, 2);
+	/* rows walk in id order, ids from 1, the global ones first (asked first) */
+	r = ipx_ike_counter_next(c.st, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->h.id, 1);
+	CU_ASSERT_STRING_EQUAL(r->scope, "");
+	CU_ASSERT_STRING_EQUAL(r->name, "ike-rekey-init");
+	CU_ASSERT_PTR_EQUAL(ipx_ike_counter_by_id(c.st, id_rekey),
+	                    ipx_ike_counter_find(c.st, 1, "a", "ike-rekey-init"));
+
+	/* the refresh at +5: per connection only a's ike-rekey-init (and a bad value) */
+	ipx_vici_builder_init(&b);
+	ipx_vici_begin_section(&b, "counters");
+	ipx_vici_begin_section(&b, "a");
+	ipx_vici_add_kv_str(&b, "ike-rekey-init", "18446744073709551615");
+	ipx_vici_add_kv_str(&b, "child-rekey", "-1");
+	ipx_vici_add_kv_str(&b, "invalid", "");
+	ipx_vici_end_section(&b);
+	ipx_vici_end_section(&b);
+	ipx_vici_add_kv_str(&b, "success", "yes");
+	all = make_blob(IPX_VICI_CMD_RESPONSE, &b);
+	serve_stream(&c, f, "list-conn", "list-conns", &fx[FX_LIST_CONNS], t + 5);
+	serve_stream(&c, f, "list-cert", "list-certs", &fx[FX_LIST_CERTS], t + 5);
+	serve_counters_with(&c, f, NULL, &all, t + 5);
+	serve_stream(&c, f, "list-sa", "list-sas", &fx[FX_LIST_SAS], t + 5);
+	pump(&c, t + 5);
+	CU_ASSERT(fake_idle(f));
+	free(all.data);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(c.st), 22);
+	CU_ASSERT_EQUAL(ss->malformed, 2);
+	CU_ASSERT_EQUAL(log_count("malformed counter ignored"), 2);
+	r = ipx_ike_counter_find(c.st, 1, "a", "ike-rekey-init");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->h.id, id_rekey); /* the same row */
+	CU_ASSERT_EQUAL(r->value, UINT64_MAX);
+	CU_ASSERT_PTR_NULL(ipx_ike_counter_find(c.st, 1, "a", "child-rekey"));
+	CU_ASSERT_PTR_NULL(ipx_ike_counter_find(c.st, 1, "idle", "ike-init-out-req"));
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(c.st, 1, "", "ike-init-out-req")->h.id, id_global);
+
+	/* +10: charon says no: nothing is swept */
+	ipx_vici_builder_init(&b);
+	ipx_vici_begin_section(&b, "counters");
+	ipx_vici_end_section(&b);
+	ipx_vici_add_kv_str(&b, "success", "no");
+	ipx_vici_add_kv_str(&b, "errmsg", "no counters found for this connection");
+	failed = make_blob(IPX_VICI_CMD_RESPONSE, &b);
+	serve_stream(&c, f, "list-conn", "list-conns", &fx[FX_LIST_CONNS], t + 10);
+	serve_stream(&c, f, "list-cert", "list-certs", &fx[FX_LIST_CERTS], t + 10);
+	serve_counters_with(&c, f, NULL, &failed, t + 10);
+	serve_stream(&c, f, "list-sa", "list-sas", &fx[FX_LIST_SAS], t + 10);
+	pump(&c, t + 10);
+	CU_ASSERT(fake_idle(f));
+	free(failed.data);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(c.st), 22);
+	CU_ASSERT_EQUAL(log_count("get-counters failed: no counters found"), 1);
+
+	/* charon goes away: its cumulative counters stay, as last listed */
+	fake_hangup(f);
+	pump(&c, t + 11);
+	CU_ASSERT_EQUAL(ss->state, IPX_IKE_SOURCE_DOWN);
+	CU_ASSERT_EQUAL(ipx_ike_sa_count(c.st), 0);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(c.st), 22);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(c.st, 1, "a", "ike-rekey-init")->h.id, id_rekey);
 	ctx_free(&c);
 }
 
@@ -1750,8 +2046,8 @@ static void test_bug_reasons_survive_restart(void)
 	bring_up(&c, 0, t + 1.5);
 	n0 = rec.n;
 	send_updown(f, "ike-updown", 0, "lab4", "1", "2", NULL, NULL);
-	pump(&c, t + 3);
-	e = only_event(n0);
+	pump_down(&c, t + 3);
+	e = ike_down_event(n0);
 	if (e) {
 		CU_ASSERT_TRUE(e->ike_row);
 		CU_ASSERT_EQUAL(e->reason, IPX_DOWN_UNKNOWN);
@@ -1779,7 +2075,7 @@ static void test_bug_event_children_not_counted(void)
 	bring_up(&c, 0, t);
 	n0 = rec.n;
 	send_updown(f, "child-updown", 0, "lab4", "1", "2", "net4", NULL);
-	pump(&c, t);
+	pump_down(&c, t);
 	CU_ASSERT_EQUAL(rec.n, n0);
 	CU_ASSERT_EQUAL(ss->malformed, 1);
 	/* child-rekey: lab4 { ... child-sas { net4 { old { ... } new { ... } } } }, no uniqueids */
@@ -1828,7 +2124,8 @@ static int suite_init(void)
 	ca_der.data = data;
 	/* what the tests send, as recorded (tests/unit/fixtures/README.md) */
 	if (fx[FX_LIST_SAS].n != 5 || fx[FX_LIST_CONNS].n != 5 || fx[FX_LIST_CERTS].n != 3 ||
-	    fx[FX_VERSION].n != 1 || fx[FX_CHILD_REKEY].n != 3)
+	    fx[FX_VERSION].n != 1 || fx[FX_CHILD_REKEY].n != 3 || fx[FX_COUNTERS_GLOBAL].n != 1 ||
+	    fx[FX_COUNTERS].n != 1)
 		return -1;
 	ipx_log_set_sink(log_sink);
 	ipx_log_set_debug("vici");
@@ -1864,6 +2161,8 @@ int main(void)
 	CU_add_test(s, "periodic listing: conns loaded and unloaded", test_refresh);
 	CU_add_test(s, "request timeout, reconnect, slow streams", test_request_timeout);
 	CU_add_test(s, "charon closes: SOURCE_DOWN, config kept, reconnect", test_charon_closes);
+	CU_add_test(s, "charon's counters: CMD_UNKNOWN, replies, sweeps, kept when down",
+	            test_counters);
 	CU_add_test(s, "two charons", test_two_sources);
 	CU_add_test(s, "refusals", test_refusals);
 	CU_add_test(s, "BUG: request timeout reset by unrelated events",

@@ -1641,6 +1641,95 @@ static void test_store_sweep_two_sources(void)
 	ipx_ike_store_free(st);
 }
 
+/* charon's counters (get-counters): rows by (source, scope, name) with stable ids, replaced
+ * by each listing per source, kept by an aborted one and when the source goes down. */
+static void test_store_ike_counters(void)
+{
+	struct ipx_ike_store *st = ipx_ike_store_new(NULL);
+	const struct ipx_ike_counter_row *r;
+	char longname[100];
+	uint32_t id_g, id_a, id_2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 0, "", "invalid", 1), -EINVAL);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, IPX_IKE_MAX_SOURCES + 1, "", "invalid", 1),
+	                -EINVAL);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 1, NULL, "invalid", 1), -EINVAL);
+	ipx_ike_sync_begin(st, 1, IPX_IKE_KIND_COUNTERS);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 1, "", "invalid", 5), 0);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 1, "a", "invalid", 6), 0);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 1, "a", "child-rekey", 7), 0);
+	CU_ASSERT_EQUAL(ipx_ike_sync_end(st, 1, IPX_IKE_KIND_COUNTERS), 0);
+	ipx_ike_sync_begin(st, 2, IPX_IKE_KIND_COUNTERS);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 2, "", "invalid", 9), 0);
+	CU_ASSERT_EQUAL(ipx_ike_sync_end(st, 2, IPX_IKE_KIND_COUNTERS), 0);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(st), 4);
+	/* scope "" and "a" and source 1 and 2 are different rows */
+	r = ipx_ike_counter_find(st, 1, "", "invalid");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->value, 5);
+	CU_ASSERT_EQUAL(r->h.source, 1);
+	CU_ASSERT_EQUAL(r->h.id, 1);
+	id_g = r->h.id;
+	id_a = ipx_ike_counter_find(st, 1, "a", "invalid")->h.id;
+	id_2 = ipx_ike_counter_find(st, 2, "", "invalid")->h.id;
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(st, 2, "", "invalid")->value, 9);
+	CU_ASSERT_PTR_NULL(ipx_ike_counter_find(st, 2, "a", "invalid"));
+	/* walked in id order */
+	r = ipx_ike_counter_next(st, 0);
+	CU_ASSERT_PTR_EQUAL(r, ipx_ike_counter_by_id(st, id_g));
+	r = ipx_ike_counter_next(st, id_g);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->h.id, id_a);
+	CU_ASSERT_STRING_EQUAL(r->scope, "a");
+	CU_ASSERT_PTR_NULL(ipx_ike_counter_next(st, id_2));
+
+	/* source 1 lists again without a/child-rekey, with a new counter: updated in place,
+	 * swept, a new id; source 2 untouched */
+	ipx_ike_sync_begin(st, 1, IPX_IKE_KIND_COUNTERS);
+	ipx_ike_upsert_counter(st, 1, "", "invalid", 50);
+	ipx_ike_upsert_counter(st, 1, "a", "invalid", 0); /* charon reset its counters */
+	ipx_ike_upsert_counter(st, 1, "b", "invalid", 1);
+	CU_ASSERT_EQUAL(ipx_ike_sync_end(st, 1, IPX_IKE_KIND_COUNTERS), 1);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(st), 4);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(st, 1, "", "invalid")->h.id, id_g);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(st, 1, "", "invalid")->value, 50);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(st, 1, "a", "invalid")->h.id, id_a);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(st, 1, "a", "invalid")->value, 0);
+	CU_ASSERT_PTR_NULL(ipx_ike_counter_find(st, 1, "a", "child-rekey"));
+	CU_ASSERT(ipx_ike_counter_find(st, 1, "b", "invalid")->h.id > id_2);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(st, 2, "", "invalid")->h.id, id_2);
+
+	/* an aborted listing sweeps nothing (values it brought stay) */
+	ipx_ike_sync_begin(st, 1, IPX_IKE_KIND_COUNTERS);
+	ipx_ike_upsert_counter(st, 1, "", "invalid", 51);
+	ipx_ike_sync_abort(st, 1, IPX_IKE_KIND_COUNTERS);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(st), 4);
+	CU_ASSERT_EQUAL(ipx_ike_counter_find(st, 1, "", "invalid")->value, 51);
+
+	/* the source goes down: its counters stay as last listed (charon's are cumulative),
+	 * and a listing open then is closed */
+	ipx_ike_sync_begin(st, 1, IPX_IKE_KIND_COUNTERS);
+	ipx_ike_source_down(st, 1);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(st), 4);
+	CU_ASSERT_EQUAL(ipx_ike_sync_end(st, 1, IPX_IKE_KIND_COUNTERS), 0);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(st), 4);
+
+	/* names longer than the row's fields are cut, and found by the cut name */
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 1, longname, longname, 1), 0);
+	r = ipx_ike_counter_next(st, ipx_ike_counter_find(st, 1, "b", "invalid")->h.id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(strlen(r->scope), IPX_IKE_NAME_MAX - 1);
+	CU_ASSERT_EQUAL(strlen(r->name), IPX_IKE_COUNTER_NAME_MAX - 1);
+	CU_ASSERT_PTR_EQUAL(ipx_ike_counter_find(st, 1, r->scope, r->name), r);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 1, longname, longname, 2), 0);
+	CU_ASSERT_EQUAL(r->value, 2);
+	CU_ASSERT_EQUAL(ipx_ike_counter_count(st), 5);
+	ipx_ike_store_free(st);
+}
+
 static void test_store_abort_and_source_down(void)
 {
 	struct ipx_ike_store *st = ipx_ike_store_new(NULL);
@@ -2650,6 +2739,7 @@ int main(void)
 	CU_add_test(s, "store: stable ids, never reused, GETNEXT order", test_store_ids);
 	CU_add_test(s, "store: interleaved listings of two sources", test_store_sweep_two_sources);
 	CU_add_test(s, "store: aborted listing, source down", test_store_abort_and_source_down);
+	CU_add_test(s, "store: charon's counters", test_store_ike_counters);
 	CU_add_test(s, "store: IKEv1 exchange remembered", test_store_exchange_remembered);
 	CU_add_test(s, "store: IKEv1 exchange from charon's log", test_store_note_exchange);
 	CU_add_test(s, "store: deleting 150-200 rows at once", test_store_many_rows);

@@ -20,6 +20,7 @@ static const oid ike_sa_entry[] = {IPX_OID_IKE_SA_ENTRY};
 static const oid child_entry[] = {IPX_OID_CHILD_SA_ENTRY};
 static const oid conn_entry[] = {IPX_OID_CONN_ENTRY};
 static const oid cert_entry[] = {IPX_OID_CERT_ENTRY};
+static const oid counter_entry[] = {IPX_OID_IKE_COUNTER_ENTRY};
 
 static uint64_t fixed_now(void)
 {
@@ -835,6 +836,73 @@ static void test_conn_counters_survive_rekey(void)
 }
 
 /* Without an IKE store the IKE tables are empty and no kernel SA has an owner. */
+/* ipsecIkeCounterTable: a listing of charon's counters (global and lab4's), in its own
+ * IKE store, then one that sweeps a row: ids stay, the walk skips the hole. */
+static void test_counter_table(void)
+{
+	struct ipx_ike_store *st = ipx_ike_store_new(NULL);
+	struct ipx_mib_ctx cctx = {.now = fixed_now, .mono_now = fixed_mono, .ike = st};
+	const struct ipx_group *g = ipsecIkeCounterTable_group(&cctx);
+	oid out[MAX_OID_LEN], name[MAX_OID_LEN];
+	size_t outlen, base = OID_LENGTH(counter_entry);
+	struct ipx_val v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(walk(g, counter_entry, base), 0);
+	ipx_ike_sync_begin(st, 1, IPX_IKE_KIND_COUNTERS);
+	/* rows 1, 2 and 3 */
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 1, "", "ike-rekey-init", 3), 0);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 1, "", "invalid-spi", 0), 0);
+	CU_ASSERT_EQUAL(ipx_ike_upsert_counter(st, 1, "lab4", "child-rekey", 1ULL << 40), 0);
+	ipx_ike_sync_end(st, 1, IPX_IKE_KIND_COUNTERS);
+	CU_ASSERT_EQUAL(walk(g, counter_entry, base), 4 * 3);
+
+	/* the first instance: the source of row 1 */
+	CU_ASSERT_EQUAL(getnext(g, counter_entry, base, out, &outlen, &v), 0);
+	CU_ASSERT_EQUAL(outlen, base + 2);
+	CU_ASSERT_EQUAL(out[base], 2);
+	CU_ASSERT_EQUAL(out[base + 1], 1);
+	CU_ASSERT_EQUAL(v.type, ASN_UNSIGNED);
+	CU_ASSERT_EQUAL(v.l, 1);
+	CU_ASSERT_EQUAL(get_col(g, counter_entry, base, 3, 1, &v), 0); /* scope: all of charon */
+	CU_ASSERT_TRUE(text_is(&v, ""));
+	CU_ASSERT_EQUAL(get_col(g, counter_entry, base, 4, 1, &v), 0);
+	CU_ASSERT_TRUE(text_is(&v, "ike-rekey-init"));
+	CU_ASSERT_EQUAL(get_col(g, counter_entry, base, 5, 1, &v), 0);
+	CU_ASSERT_EQUAL(v.type, ASN_COUNTER64);
+	CU_ASSERT_EQUAL(c64(&v), 3);
+	CU_ASSERT_EQUAL(get_col(g, counter_entry, base, 3, 3, &v), 0);
+	CU_ASSERT_TRUE(text_is(&v, "lab4"));
+	CU_ASSERT_EQUAL(get_col(g, counter_entry, base, 5, 3, &v), 0);
+	CU_ASSERT_EQUAL(c64(&v), 1ULL << 40);
+	/* no such row, column or index form */
+	CU_ASSERT_EQUAL(get_col(g, counter_entry, base, 5, 4, &v), SNMP_NOSUCHINSTANCE);
+	CU_ASSERT_EQUAL(get_col(g, counter_entry, base, 5, 0, &v), SNMP_NOSUCHINSTANCE);
+	CU_ASSERT_NOT_EQUAL(get_col(g, counter_entry, base, 6, 1, &v), 0);
+
+	/* the next listing lacks invalid-spi: row 2 goes, 1 and 3 keep their ids */
+	ipx_ike_sync_begin(st, 1, IPX_IKE_KIND_COUNTERS);
+	ipx_ike_upsert_counter(st, 1, "", "ike-rekey-init", 4);
+	ipx_ike_upsert_counter(st, 1, "lab4", "child-rekey", 2);
+	ipx_ike_sync_end(st, 1, IPX_IKE_KIND_COUNTERS);
+	CU_ASSERT_EQUAL(walk(g, counter_entry, base), 4 * 2);
+	CU_ASSERT_EQUAL(get_col(g, counter_entry, base, 5, 2, &v), SNMP_NOSUCHINSTANCE);
+	CU_ASSERT_EQUAL(get_col(g, counter_entry, base, 5, 1, &v), 0);
+	CU_ASSERT_EQUAL(c64(&v), 4);
+	/* GETNEXT from row 1's value goes to row 3 of the same column */
+	memcpy(name, counter_entry, base * sizeof(oid));
+	name[base] = 5;
+	name[base + 1] = 1;
+	CU_ASSERT_EQUAL(getnext(g, name, base + 2, out, &outlen, &v), 0);
+	CU_ASSERT_EQUAL(out[base], 5);
+	CU_ASSERT_EQUAL(out[base + 1], 3);
+	CU_ASSERT_EQUAL(c64(&v), 2);
+	/* past the last value: end of the table */
+	name[base + 1] = 3;
+	CU_ASSERT_NOT_EQUAL(getnext(g, name, base + 2, out, &outlen, &v), 0);
+	ipx_ike_store_free(st);
+}
+
 static void test_no_ike_store(void)
 {
 	struct ipx_val v;
@@ -845,6 +913,8 @@ static void test_no_ike_store(void)
 	                0);
 	CU_ASSERT_EQUAL(walk(ipsecConnTable_group(&ictx), conn_entry, OID_LENGTH(conn_entry)), 0);
 	CU_ASSERT_EQUAL(walk(ipsecCertTable_group(&ictx), cert_entry, OID_LENGTH(cert_entry)), 0);
+	CU_ASSERT_EQUAL(
+	    walk(ipsecIkeCounterTable_group(&ictx), counter_entry, OID_LENGTH(counter_entry)), 0);
 	CU_ASSERT_EQUAL(
 	    get_col(ikeSaTable_group(&ictx), ike_sa_entry, OID_LENGTH(ike_sa_entry), 3, 1, &v),
 	    SNMP_NOSUCHINSTANCE);
@@ -877,6 +947,7 @@ int main(void)
 	CU_add_test(s, "kernel SA owners", test_sa_owner_columns);
 	CU_add_test(s, "connection table", test_conn_table);
 	CU_add_test(s, "certificate table", test_cert_table);
+	CU_add_test(s, "IKE counter table", test_counter_table);
 	CU_add_test(s, "IKE source table", test_source_table);
 	CU_add_test(s, "IKE SA Cisco state", test_ike_sa_cisco_state);
 	CU_add_test(s, "connection counters survive a rekey", test_conn_counters_survive_rekey);
