@@ -1,38 +1,86 @@
 #!/bin/sh
-# bench.sh: what `make bench` runs, on the host. Boots user-mode-linux once and runs
-# bench/run-collect.sh in it, then bench/report.sh on what it measured.
+# bench.sh: what `make bench` runs, on the host. Boots user-mode-linux for each part:
+# bench/run-collect.sh (collection) and bench/run-serve.sh (serving through snmpd), then
+# bench/report.sh and bench/report-serve.sh on what they measured.
 #
-# Environment (all optional): BENCH_N sizes (default "1000 10000 50000"), BENCH_BIG=1 adds
-# 100000 (and gives UML 2 GiB), BENCH_R repetitions (5), BENCH_AEAD_N the size measured
-# with AES-GCM SAs too (50000; 0 = none), BENCH_OUT where results.md, results.txt and
-# time-per-sa.png go (default: bench/ of the source tree). top_srcdir and top_builddir
-# come from make; the raw output and logs stay in $top_builddir/bench/lab.
+# Environment (all optional, see bench/README.md): BENCH_PARTS ("collect serve"),
+# BENCH_N collection sizes (default "1000 10000 50000"), BENCH_SERVE_N serving sizes
+# ("1000 10000"), BENCH_BIG=1 adds 100000 to both (and gives UML 2 GiB), BENCH_R
+# collection repetitions (5), BENCH_AEAD_N the size measured with AES-GCM SAs too (50000;
+# 0 = none), BENCH_SERVE_R walk rounds (3, plus a first one), BENCH_SERVE_BIG_R at
+# N = 100000 (1), BENCH_SERVE_TABLE_N the whole-table size (200; 0 = none),
+# BENCH_SERVE_TABLE_R (2), BENCH_SERVE_IDLE_S (60), BENCH_SERVE_CHECK_N the walk-under-
+# churn check (1000; 0 = none), BENCH_SERVE_STRACE_N where syscalls are counted (1000),
+# BENCH_OUT where results.md, results.txt and the plots go
+# (default: bench/ of the source tree). top_srcdir and top_builddir come from make; the
+# raw output and logs stay in $top_builddir/bench/lab.
 set -eu
 
 src=${top_srcdir:?run me through make bench}
 build=${top_builddir:?run me through make bench}
+parts=${BENCH_PARTS:-collect serve}
 sizes=${BENCH_N:-1000 10000 50000}
+serve_sizes=${BENCH_SERVE_N:-1000 10000}
 reps=${BENCH_R:-5}
 aead_n=${BENCH_AEAD_N:-50000}
 out=${BENCH_OUT:-$src/bench}
 mem=768M
 limit=1200
+serve_limit=1800
 if [ -n "${BENCH_BIG:-}" ] && [ "${BENCH_BIG}" != 0 ]; then
 	sizes="$sizes 100000"
+	serve_sizes="$serve_sizes 100000"
 	mem=2G
 	limit=3600
+	serve_limit=10800
 fi
 lab=$build/bench/lab
 rm -rf "$lab"
 mkdir -p "$lab" "$out"
+t0=$(date +%s)
+host="host nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\""
+host="$host kernel=$(uname -r) date=$(date -u +%Y-%m-%dT%H:%MZ) reps=$reps uml_mem=$mem"
+: >"$lab/all.txt"
 
-echo "bench: N = $sizes (null cipher), AES-GCM at N = $aead_n, $reps repetitions each"
-echo "bench: booting user-mode-linux ($mem); the default run takes about 5 minutes"
-{
-	echo "host nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\"" \
-		"kernel=$(uname -r) date=$(date -u +%Y-%m-%dT%H:%MZ) reps=$reps uml_mem=$mem"
-} >"$lab/collect.txt"
-LAB_DIR=$lab "$src/tests/lab/uml-run" --mem "$mem" --timeout "$limit" \
-	"$src/bench/run-collect.sh" -n "$sizes" -r "$reps" -a "$aead_n" "$lab/collect.txt"
-"$src/bench/report.sh" "$lab/collect.txt" "$out"
-echo "bench: wrote $out/results.md, $out/results.txt and $out/time-per-sa.png"
+case " $parts " in *" collect "*)
+	echo "bench: collection: N = $sizes (null cipher), AES-GCM at N = $aead_n, $reps repetitions each"
+	echo "bench: booting user-mode-linux ($mem); about 2-3 minutes"
+	echo "$host" >"$lab/collect.txt"
+	LAB_DIR=$lab "$src/tests/lab/uml-run" --mem "$mem" --timeout "$limit" \
+		"$src/bench/run-collect.sh" -n "$sizes" -r "$reps" -a "$aead_n" "$lab/collect.txt"
+	cat "$lab/collect.txt" >>"$lab/all.txt"
+	;;
+esac
+
+case " $parts " in *" serve "*)
+	echo "bench: serving: N = $serve_sizes, whole tables at ${BENCH_SERVE_TABLE_N:-200}," \
+		"walk under churn at ${BENCH_SERVE_CHECK_N:-1000}"
+	echo "bench: booting user-mode-linux ($mem); about 9 minutes for the default sizes"
+	echo "$host" >"$lab/serve.txt"
+	LAB_DIR=$lab "$src/tests/lab/uml-run" --mem "$mem" --timeout "$serve_limit" \
+		"$src/bench/run-serve.sh" -n "$serve_sizes" -r "${BENCH_SERVE_R:-3}" \
+		-R "${BENCH_SERVE_BIG_R:-1}" -t "${BENCH_SERVE_TABLE_N:-200}" -T "${BENCH_SERVE_TABLE_R:-2}" \
+		-i "${BENCH_SERVE_IDLE_S:-60}" -c "${BENCH_SERVE_CHECK_N:-1000}" \
+		-s "${BENCH_SERVE_STRACE_N:-1000}" "$lab/serve.txt"
+	cat "$lab/serve.txt" >>"$lab/all.txt"
+	;;
+esac
+
+wrote=
+if grep -q '^collect ' "$lab/all.txt"; then
+	"$src/bench/report.sh" "$lab/all.txt" "$out"
+	wrote="$out/results.md, $out/results.txt, $out/time-per-sa.png"
+fi
+if grep -q '^serve what=walk ' "$lab/all.txt"; then
+	if [ -n "$wrote" ]; then
+		"$src/bench/report-serve.sh" "$lab/all.txt" "$out" append
+	else
+		"$src/bench/report-serve.sh" "$lab/all.txt" "$out"
+		cp "$lab/all.txt" "$out/results.txt"
+		wrote="$out/results.md, $out/results.txt"
+	fi
+	wrote="$wrote, $out/serve-per-row.png"
+fi
+[ -n "$wrote" ] || { echo "bench: nothing measured (BENCH_PARTS=$parts)" >&2; exit 1; }
+echo "bench: wrote $wrote"
+echo "bench: wall time $(($(date +%s) - t0)) s"

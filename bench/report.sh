@@ -43,7 +43,7 @@ $1 == "collect" || $1 == "iproute" {
 }
 END {
 	if (!rows) { print "report: no measurements" > "/dev/stderr"; exit 1 }
-	p = "# Collection benchmark: results\n\n"
+	p = "# make bench: results\n\n## Collection: full resync against a raw dump\n\n"
 	p = p sprintf("Written by `make bench` (bench/README.md) on %s. Host: %s CPU(s), %s, Linux %s. ", date, hnproc, cpu, hkernel)
 	p = p sprintf("Measured inside user-mode-linux %s (%s CPU, %s); every time is the median of %s runs.\n\n", ukernel, unproc, umlmem, reps)
 	p = p "Target: a full resync of N SAs into a store that already has them (`warm`, the steady state: "
@@ -70,7 +70,7 @@ END {
 	p = p reps " rounds, so the per-round ratio shows the spread. Cold: into a fresh store (daemon start). "
 	p = p "Ours - raw, per SA: what the collector adds to the floor; the target allows half the floor. "
 	p = p "RSS per SA: growth of VmRSS over the first cold resync / N.\n\n"
-	p = p "## Where a warm resync spends its time (medians, ms)\n\n"
+	p = p "### Where a warm resync spends its time (medians, ms)\n\n"
 	p = p "| N | cipher | raw dump | parse (dump+parse - raw) | store upserts | store sync_end | store set_local_addrs | info requests | rest | warm resync |\n"
 	p = p "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
 	for (r = 1; r <= rows; r++) {
@@ -87,7 +87,7 @@ END {
 	p = p "`info` is `ipx_collector_refresh_info()` (GETSADINFO, GETSPDINFO, /proc/net/xfrm_stat); "
 	p = p "`rest` is what the parts do not explain: the policy and address dumps, and the cache misses "
 	p = p "of doing it all interleaved with the kernel.\n\n"
-	p = p "## Making the SAs (xfrm-load, 64 NEWSA per send)\n\n| N | cipher | seconds | SAs/s |\n| ---: | --- | ---: | ---: |\n"
+	p = p "### Making the SAs (xfrm-load, 64 NEWSA per send)\n\n| N | cipher | seconds | SAs/s |\n| ---: | --- | ---: | ---: |\n"
 	for (r = 1; r <= rows; r++) {
 		split(order[r], k, SUBSEP); c = k[1]; n = k[2]
 		p = p sprintf("| %d | %s | %s | %s |\n", n, c == "aead" ? "AES-GCM" : "null", load[c, n], rate[c, n])

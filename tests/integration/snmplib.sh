@@ -33,7 +33,15 @@ wait_for() {
 	done
 }
 
+# Net-SNMP's persistent files (engine boots, values set over SNMP) of the private snmpd,
+# snmptrapd and daemon: under $WORK, never the host's /var/lib/snmp.
+persist_dir() {
+	export SNMP_PERSISTENT_DIR=${SNMP_PERSISTENT_DIR:-$WORK/persist}
+	mkdir -p "$SNMP_PERSISTENT_DIR"
+}
+
 snmpd_start() {
+	persist_dir
 	cat >"$WORK/snmpd.conf" <<CONF
 agentaddress udp:127.0.0.1:$SNMP_PORT
 master agentx
@@ -58,6 +66,7 @@ snmpd_stop() {
 # daemon_start ARGS...: the daemon in the foreground, its log in $WORK/daemon.log.
 # IPX_WRAPPER (e.g. "valgrind --error-exitcode=99 ...") runs it under a tool.
 daemon_start() {
+	persist_dir
 	# shellcheck disable=SC2086
 	$(ns_prefix) ${IPX_WRAPPER:-} "${IPX_DAEMON:-$top_builddir/agent/ipsec-agentx}" -f -x "$WORK/agentx.sock" "$@" \
 		</dev/null >>"$WORK/daemon.log" 2>&1 &

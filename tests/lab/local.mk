@@ -18,3 +18,6 @@ TESTS += tests/lab/run-ike.sh
 
 # Notifications through snmpd to snmptrapd for real tunnel events (tests/lab/notify.sh).
 TESTS += tests/lab/run-notify.sh
+
+# Walks of ipsecSaTable under churn: every row once and in order (issue 5; boots UML itself).
+TESTS += bench/serve-check.sh

@@ -33,6 +33,7 @@ step() { echo "notify: $* (at $SECONDS s)"; }
 get() { snmp snmpget -OqvU -- "$@"; }
 
 trapd_start() {
+	persist_dir
 	cat >"$WORK/snmptrapd.conf" <<-EOF
 		disableAuthorization yes
 		doNotRetainNotificationLogs yes
