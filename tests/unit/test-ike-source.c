@@ -11,7 +11,7 @@
  * malformed sections and packets). The semantic events (notify.h) are recorded with what
  * the IKE store held at the moment each one was told.
  *
- * Tests named "BUG:" show a defect of src/ike_source.c: they fail until it is fixed.
+ * The last five tests guard defects these tests found and that were fixed.
  */
 #include <errno.h>
 #include <poll.h>
@@ -1921,14 +1921,16 @@ static void test_refusals(void)
 	ipx_ike_store_free(st);
 }
 
-/* ---- defects ---------------------------------------------------------------------------- */
+/* ---- fixed defects ----------------------------------------------------------------------------
+ */
 
 /*
  * A command charon never answers must drop the connection after request_timeout, even
- * while charon keeps sending events (log lines of other threads, updowns). on_packet()
- * restarts the request clock on every packet received, events included, so it never fires.
+ * while charon keeps sending events (log lines of other threads, updowns): only answers
+ * and the streamed results of the command in flight restart the request clock (once,
+ * every packet did, and the timeout never fired).
  */
-static void test_bug_timeout_reset_by_events(void)
+static void test_timeout_not_reset_by_events(void)
 {
 	const struct ipx_ike_source_status *ss;
 	struct ctx c;
@@ -1955,11 +1957,10 @@ static void test_bug_timeout_reset_by_events(void)
 }
 
 /*
- * A connection with more than 16 children: on_list_conn() parses into a fixed
- * struct ipx_ike_conn conns[16], and ipx_ike_parse_conn() stops at max: children 17 and up
- * never get a row, with nothing counted or logged.
+ * A connection with more than 16 children: every child gets a row (once, on_list_conn()
+ * parsed into a fixed array of 16 and dropped the rest silently).
  */
-static void test_bug_conn_children(void)
+static void test_conn_many_children(void)
 {
 	struct pkts conns;
 	struct ctx c;
@@ -1982,13 +1983,11 @@ static void test_bug_conn_children(void)
 }
 
 /*
- * A message that breaks the framing (a length field above 512 KiB) drops the connection,
- * as it must, but is not counted in the status's malformed counter, which the MIB
- * (ipsecIkeSourceMalformed: "bad framing, ...") and the README ("A malformed or oversized
- * VICI message is counted in ipsecIkeSourceMalformed") say it is. Nor is a CMD_RESPONSE
- * whose message does not decode.
+ * A message that breaks the framing (a length field above 512 KiB), or a CMD_RESPONSE
+ * whose message does not decode, drops the connection and is counted in the status's
+ * malformed counter, as the MIB (ipsecIkeSourceMalformed) and the README say.
  */
-static void test_bug_framing_not_counted(void)
+static void test_framing_counted(void)
 {
 	static const uint8_t oversized[] = {0x00, 0x08, 0x00, 0x01, IPX_VICI_EVENT};
 	static const uint8_t bad_reply[] = {0, 0, 0, 2, IPX_VICI_CMD_RESPONSE, 9};
@@ -2022,12 +2021,12 @@ static void test_bug_framing_not_counted(void)
 }
 
 /*
- * Down causes outlive the charon they came from: uniqueids start again from 1 when charon
- * restarts, and lost() keeps the ring of causes, so a cause logged by the old charon names
- * the down of a different IKE SA of the new one (here: charon's shutdown "deleting IKE_SA"
- * lines, then a restart 1 s later, then the new lab4[1] goes down without a log line).
+ * Down causes die with the charon they came from: uniqueids start again from 1 when charon
+ * restarts, so a cause logged by the old charon must not name the down of an IKE SA of the
+ * new one (here: charon's shutdown "deleting IKE_SA" lines, a restart 1 s later, then the
+ * new lab4[1] goes down without a log line: UNKNOWN).
  */
-static void test_bug_reasons_survive_restart(void)
+static void test_reasons_forgotten_on_restart(void)
 {
 	const struct rec *e;
 	struct ctx c;
@@ -2057,10 +2056,9 @@ static void test_bug_reasons_survive_restart(void)
 
 /*
  * A CHILD_SA section without uniqueid in a child-updown down or a child-rekey event is
- * skipped without being counted or logged (child_updown() and on_child_rekey() just
- * continue), unlike the same section in a listing or a child-updown up (take_ike()).
+ * counted as malformed, like the same section in a listing or a child-updown up.
  */
-static void test_bug_event_children_not_counted(void)
+static void test_event_children_counted(void)
 {
 	const struct ipx_ike_source_status *ss;
 	struct ipx_vici_builder b;
@@ -2165,15 +2163,13 @@ int main(void)
 	            test_counters);
 	CU_add_test(s, "two charons", test_two_sources);
 	CU_add_test(s, "refusals", test_refusals);
-	CU_add_test(s, "BUG: request timeout reset by unrelated events",
-	            test_bug_timeout_reset_by_events);
-	CU_add_test(s, "BUG: connections with more than 16 children", test_bug_conn_children);
-	CU_add_test(s, "BUG: framing errors not counted as malformed",
-	            test_bug_framing_not_counted);
-	CU_add_test(s, "BUG: down causes survive a charon restart",
-	            test_bug_reasons_survive_restart);
-	CU_add_test(s, "BUG: malformed CHILD_SAs of events not counted",
-	            test_bug_event_children_not_counted);
+	CU_add_test(s, "request timeout not reset by unrelated events",
+	            test_timeout_not_reset_by_events);
+	CU_add_test(s, "connections with more than 16 children", test_conn_many_children);
+	CU_add_test(s, "framing errors counted as malformed", test_framing_counted);
+	CU_add_test(s, "down causes forgotten when charon restarts",
+	            test_reasons_forgotten_on_restart);
+	CU_add_test(s, "malformed CHILD_SAs of events counted", test_event_children_counted);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
