@@ -114,22 +114,6 @@ direct_up() {
 	dsnmp snmpget -v2c -c public -On -- "$IPX_OID.1.1.1.0" | grep -q STRING
 }
 
-add_policies() {
-	local x="in_ns ip xfrm policy add"
-	$x src 198.51.100.0/24 dst 203.0.113.0/24 dir out priority 100 \
-		tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel
-	$x src 203.0.113.0/24 dst 198.51.100.0/24 dir in priority 100 \
-		tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid 1 mode tunnel
-	$x src 203.0.113.0/24 dst 198.51.100.0/24 dir fwd priority 100 \
-		tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid 1 mode tunnel level use
-	$x src 2001:db8:1::/64 dst 2001:db8:2::/64 proto tcp dport 443 dir out priority 200 \
-		mark 0x2a mask 0xff if_id 7 \
-		tmpl src 2001:db8::1 dst 2001:db8::2 proto esp reqid 2 mode tunnel
-	$x src 192.0.2.1/32 dst 192.0.2.3/32 proto udp sport 500 dir out priority 300 \
-		tmpl proto comp reqid 3 mode transport level use \
-		tmpl proto esp spi 0x1234 reqid 3 mode transport
-	$x dst 203.0.113.9/32 dir out action block priority 10
-}
 
 # The direct walk of the objects subtree against `ip -s xfrm policy`.
 compare_policies() {
