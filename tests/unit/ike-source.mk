@@ -4,7 +4,7 @@
 check_PROGRAMS += tests/unit/test-ike-source
 TESTS += tests/unit/test-ike-source
 tests_unit_test_ike_source_SOURCES = tests/unit/test-ike-source.c tests/unit/fixture.c \
-	tests/unit/fixture.h
+	tests/unit/fixture.h tests/unit/fake-charon.c tests/unit/fake-charon.h
 tests_unit_test_ike_source_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DIPX_FIXTURES_DIR=\"$(abs_top_srcdir)/tests/unit/fixtures\"
 tests_unit_test_ike_source_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)

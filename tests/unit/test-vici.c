@@ -20,6 +20,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "fake-charon.h"
 #include "fixture.h"
 
 #include "ipsec_agentx/vici.h"
@@ -1120,11 +1121,6 @@ static void test_random(void)
 
 /* ---- the client against a fake charon ------------------------------------------------- */
 
-struct fake {
-	char dir[40], path[64];
-	int listen_fd, fd; /* fd: the accepted client */
-};
-
 struct seen {
 	int events, streamed, done, down, up;
 	int last_err, down_err;
@@ -1179,46 +1175,6 @@ static void seen_up(void *arg)
 	s->up++;
 }
 
-static int fake_start(struct fake *f)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ipx-vici-test.XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/charon.vici", f->dir);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", f->path);
-	f->fd = -1;
-	f->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (f->listen_fd < 0 || bind(f->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(f->listen_fd, 4) < 0)
-		return -1;
-	return 0;
-}
-
-static void fake_stop(struct fake *f)
-{
-	if (f->fd >= 0)
-		close(f->fd);
-	close(f->listen_fd);
-	unlink(f->path);
-	rmdir(f->dir);
-}
-
-/* The client's connect() completed into the backlog: take it, with a receive timeout so
- * that a test that goes wrong fails instead of hanging. */
-static int fake_accept(struct fake *f)
-{
-	struct timeval tv = {.tv_sec = 2};
-
-	if (f->fd >= 0)
-		close(f->fd);
-	f->fd = accept(f->listen_fd, NULL, NULL);
-	if (f->fd < 0)
-		return -1;
-	return setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-}
-
 /* Runs the client's side of the loop until nothing more happens for a moment. */
 static void pump(struct ipx_vici_client *c)
 {
@@ -1248,32 +1204,6 @@ static void pump(struct ipx_vici_client *c)
 	}
 }
 
-/* The next packet the client sent, decoded; NULL if none came (within the timeout). */
-static struct ipx_vici_msg *fake_read(struct fake *f)
-{
-	uint8_t hdr[4], *body;
-	struct ipx_vici_msg *m = NULL;
-	size_t len;
-
-	if (recv(f->fd, hdr, 4, MSG_WAITALL) != 4)
-		return NULL;
-	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
-	body = malloc(len ? len : 1);
-	if (len > IPX_VICI_MAX_PACKET || recv(f->fd, body, len, MSG_WAITALL) != (ssize_t)len ||
-	    ipx_vici_decode_packet(body, len, &m) != 0)
-		m = NULL;
-	free(body);
-	return m;
-}
-
-/* Whether the client has sent anything more (it must not while a request is in flight). */
-static int fake_idle(struct fake *f)
-{
-	uint8_t b;
-
-	return recv(f->fd, &b, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN;
-}
-
 static int fake_expect(struct fake *f, unsigned int type, const char *name)
 {
 	struct ipx_vici_msg *m = fake_read(f);
@@ -1284,17 +1214,6 @@ static int fake_expect(struct fake *f, unsigned int type, const char *name)
 		        m ? ipx_vici_type_name(m->type) : "nothing", m ? m->name : "");
 	ipx_vici_msg_free(m);
 	return ok;
-}
-
-static void fake_send(struct fake *f, unsigned int type, const char *name,
-                      const struct ipx_vici_builder *msg)
-{
-	uint8_t *pkt = NULL;
-	size_t len = 0;
-
-	CU_ASSERT_EQUAL_FATAL(ipx_vici_encode(type, name, msg, &pkt, &len), 0);
-	CU_ASSERT_EQUAL(send(f->fd, pkt, len, MSG_NOSIGNAL), (ssize_t)len);
-	free(pkt);
 }
 
 /* An event of one key/value; and one byte at a time, to make the client reassemble. */
