@@ -156,8 +156,10 @@ static int sa_get_algs(const struct ipx_sa *sa, unsigned int col, struct ipx_val
 	return 0;
 }
 
-static int sa_get_lifetime(const struct ipx_sa *sa, unsigned int col, struct ipx_val *v,
-                           uint64_t now)
+/* The clock is read for the two "expires in" columns only: inside user-mode-linux every read
+ * is a system call, and a walk of any other column would pay one per varbind. */
+static int sa_get_lifetime(const struct ipx_mib_ctx *m, const struct ipx_sa *sa, unsigned int col,
+                           struct ipx_val *v)
 {
 	const struct ipx_lifetime *l = &sa->lft;
 
@@ -171,10 +173,10 @@ static int sa_get_lifetime(const struct ipx_sa *sa, unsigned int col, struct ipx
 	case COL_SOFT_USE_SECS: sat_u32(v, l->soft_use_secs); break;
 	case COL_HARD_USE_SECS: sat_u32(v, l->hard_use_secs); break;
 	case COL_SOFT_EXPIRES_IN:
-		ipx_val_int(v, sa_expires_in(sa, l->soft_add_secs, l->soft_use_secs, now));
+		ipx_val_int(v, sa_expires_in(sa, l->soft_add_secs, l->soft_use_secs, m->now()));
 		break;
 	case COL_HARD_EXPIRES_IN:
-		ipx_val_int(v, sa_expires_in(sa, l->hard_add_secs, l->hard_use_secs, now));
+		ipx_val_int(v, sa_expires_in(sa, l->hard_add_secs, l->hard_use_secs, m->now()));
 		break;
 	default: return -1;
 	}
@@ -206,7 +208,7 @@ static int sa_get(void *ctx, const void *r, unsigned int col, struct ipx_val *v)
 	const struct ipx_sa *sa = &row->sa;
 
 	if (ipx_val_selector(v, &sa->sel, COL_SEL_SRC_TYPE, col) == 0 ||
-	    sa_get_algs(sa, col, v) == 0 || sa_get_lifetime(sa, col, v, m->now()) == 0 ||
+	    sa_get_algs(sa, col, v) == 0 || sa_get_lifetime(m, sa, col, v) == 0 ||
 	    sa_get_owner(m, row, col, v) == 0)
 		return 0;
 	switch (col) {
