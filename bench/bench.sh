@@ -1,9 +1,10 @@
 #!/bin/sh
 # bench.sh: what `make bench` runs, on the host. Boots user-mode-linux for each part:
-# bench/run-collect.sh (collection) and bench/run-serve.sh (serving through snmpd), then
-# bench/report.sh and bench/report-serve.sh on what they measured.
+# bench/run-collect.sh (collection), bench/run-serve.sh (serving through snmpd) and
+# bench/run-churn.sh (events under churn), then bench/report.sh, bench/report-serve.sh and
+# bench/report-churn.sh on what they measured.
 #
-# Environment (all optional, see bench/README.md): BENCH_PARTS ("collect serve"),
+# Environment (all optional, see bench/README.md): BENCH_PARTS ("collect serve churn"),
 # BENCH_N collection sizes (default "1000 10000 50000"), BENCH_SERVE_N serving sizes
 # ("1000 10000"), BENCH_BIG=1 adds 100000 to both (and gives UML 2 GiB), BENCH_R
 # collection repetitions (5), BENCH_AEAD_N the size measured with AES-GCM SAs too (50000;
@@ -11,14 +12,15 @@
 # N = 100000 (1), BENCH_SERVE_TABLE_N the whole-table size (200; 0 = none),
 # BENCH_SERVE_TABLE_R (2), BENCH_SERVE_IDLE_S (60), BENCH_SERVE_CHECK_N the walk-under-
 # churn check (1000; 0 = none), BENCH_SERVE_STRACE_N where syscalls are counted (1000),
-# BENCH_OUT where results.md, results.txt and the plots go
+# BENCH_CHURN_N (10000), BENCH_CHURN_RATE (1000), BENCH_CHURN_S (60), BENCH_CHURN_OVF_ADD
+# (30000) for the churn part, BENCH_OUT where results.md, results.txt and the plots go
 # (default: bench/ of the source tree). top_srcdir and top_builddir come from make; the
 # raw output and logs stay in $top_builddir/bench/lab.
 set -eu
 
 src=${top_srcdir:?run me through make bench}
 build=${top_builddir:?run me through make bench}
-parts=${BENCH_PARTS:-collect serve}
+parts=${BENCH_PARTS:-collect serve churn}
 sizes=${BENCH_N:-1000 10000 50000}
 serve_sizes=${BENCH_SERVE_N:-1000 10000}
 reps=${BENCH_R:-5}
@@ -27,12 +29,16 @@ out=${BENCH_OUT:-$src/bench}
 mem=768M
 limit=1200
 serve_limit=1800
+churn_sizes=${BENCH_CHURN_N:-10000}
+churn_limit=900
 if [ -n "${BENCH_BIG:-}" ] && [ "${BENCH_BIG}" != 0 ]; then
 	sizes="$sizes 100000"
 	serve_sizes="$serve_sizes 100000"
 	mem=2G
 	limit=3600
 	serve_limit=10800
+	churn_sizes="$churn_sizes 100000"
+	churn_limit=1800
 fi
 lab=$build/bench/lab
 rm -rf "$lab"
@@ -66,6 +72,19 @@ case " $parts " in *" serve "*)
 	;;
 esac
 
+case " $parts " in *" churn "*)
+	echo "bench: events under churn: N = $churn_sizes, ${BENCH_CHURN_RATE:-1000} add/delete pairs a second" \
+		"for ${BENCH_CHURN_S:-60} s, then an ENOBUFS overflow"
+	echo "bench: booting user-mode-linux ($mem); about 2 minutes per N = 10000 (3 at 100000)"
+	echo "$host" >"$lab/churn.txt"
+	LAB_DIR=$lab "$src/tests/lab/uml-run" --mem "$mem" --timeout "$churn_limit" \
+		"$src/bench/run-churn.sh" -n "$churn_sizes" -r "${BENCH_CHURN_RATE:-1000}" \
+		-s "${BENCH_CHURN_S:-60}" -a "${BENCH_CHURN_OVF_ADD:-30000}" "$lab/churn.txt" ||
+		echo "bench: run-churn.sh failed (status $?); logs in $lab/churn-*/" >&2
+	cat "$lab/churn.txt" >>"$lab/all.txt"
+	;;
+esac
+
 wrote=
 if grep -q '^collect ' "$lab/all.txt"; then
 	"$src/bench/report.sh" "$lab/all.txt" "$out"
@@ -80,6 +99,15 @@ if grep -q '^serve what=walk ' "$lab/all.txt"; then
 		wrote="$out/results.md, $out/results.txt"
 	fi
 	wrote="$wrote, $out/serve-per-row.png"
+fi
+if grep -q '^churn what=\(events\|overflow\|error\) ' "$lab/all.txt"; then
+	if [ -n "$wrote" ]; then
+		"$src/bench/report-churn.sh" "$lab/all.txt" "$out" append
+	else
+		"$src/bench/report-churn.sh" "$lab/all.txt" "$out"
+		cp "$lab/all.txt" "$out/results.txt"
+		wrote="$out/results.md, $out/results.txt"
+	fi
 fi
 [ -n "$wrote" ] || { echo "bench: nothing measured (BENCH_PARTS=$parts)" >&2; exit 1; }
 echo "bench: wrote $wrote"
