@@ -1,12 +1,15 @@
 /*
  * The XFRM collector: keeps a store in step with the kernel. See collector.h.
  *
- * Three netlink sockets:
- *  - query (NETLINK_XFRM): dumps and GETs, one request at a time, replies matched on
- *    sequence number and port id, sender checked to be the kernel;
+ * Four netlink sockets:
+ *  - query (NETLINK_XFRM): dumps and GETs, replies matched on sequence number and port id,
+ *    sender checked to be the kernel. Small requests go out together in one send and their
+ *    answers come back in one recvmmsg: inside a VM every system call counts;
  *  - events (NETLINK_XFRM, non-blocking): the SA, EXPIRE, POLICY and ACQUIRE groups, with a
  *    large receive buffer; ENOBUFS means events were lost, so a resync becomes due;
- *  - route (NETLINK_ROUTE): the host's addresses, which tell inbound SAs from outbound ones.
+ *  - route (NETLINK_ROUTE): the host's addresses, which tell inbound SAs from outbound ones;
+ *  - addr_events (NETLINK_ROUTE, non-blocking): the address groups, only looked at by a
+ *    resync, so that the addresses are dumped again only when they changed.
  *
  * Every byte received lands in one heap buffer. Dumps, GETSA replies and NEWSA/UPDSA/DELSA
  * events carry raw keys: the parsers wipe the key bytes they meet, and the whole received
@@ -19,11 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/magic.h>
 #include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include <openssl/crypto.h>
@@ -33,6 +38,8 @@
 #include "ipsec_agentx/xfrm_parse.h"
 
 #define RX_BUF_SIZE      (64 * 1024 + MNL_SOCKET_BUFFER_SIZE) /* a dump batch and then some */
+#define RX_SLICES        3 /* datagrams one recvmmsg takes: a resync's last three requests */
+#define REQ_BATCH_MAX    3
 #define EVENT_RCVBUF     (8 * 1024 * 1024)
 #define QUERY_TIMEOUT_S  5     /* a kernel that does not answer a GET in 5 s is not coming back */
 #define DUMP_TRIES       5     /* NLM_F_DUMP_INTR: the table changed under the dump */
@@ -41,13 +48,17 @@
 
 struct ipx_collector {
 	struct ipx_store *st;
-	struct mnl_socket *query, *events, *route;
+	struct mnl_socket *query, *events, *route, *addr_events;
 	unsigned int query_portid, route_portid;
 	uint32_t seq;
-	char *buf;
+	char *buf; /* RX_SLICES slices of buf_size bytes */
 	size_t buf_size;
 	int resync_due;
+	int addrs_stale; /* the local addresses must be dumped (again) */
 	char stat_path[PATH_MAX];
+	int stat_fd;     /* kept open on procfs, where one pread gives the current file; else -1 */
+	char *stat_text; /* its read buffer */
+	size_t stat_cap;
 	struct ipx_collector_status status;
 };
 
@@ -147,6 +158,26 @@ static int open_events(struct ipx_collector *c)
 	return 0;
 }
 
+/*
+ * Address changes, as they happen, wait in this socket until a resync looks: subscribed
+ * before the first dump, so none is missed between the two.
+ */
+static int open_addr_events(struct ipx_collector *c)
+{
+	static const unsigned int groups[] = {RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR};
+	int rc = open_socket(&c->addr_events, NETLINK_ROUTE, SOCK_NONBLOCK);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		unsigned int g = groups[i];
+		if (mnl_socket_setsockopt(c->addr_events, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) <
+		    0)
+			return -errno;
+	}
+	return 0;
+}
+
 int ipx_collector_open(struct ipx_collector **out, struct ipx_store *st)
 {
 	struct ipx_collector *c = calloc(1, sizeof(*c));
@@ -155,13 +186,15 @@ int ipx_collector_open(struct ipx_collector **out, struct ipx_store *st)
 	if (!c)
 		goto fail;
 	c->st = st;
+	c->stat_fd = -1;
 	c->buf_size = RX_BUF_SIZE;
-	c->buf = malloc(c->buf_size);
+	c->buf = malloc(c->buf_size * RX_SLICES);
 	if (!c->buf)
 		goto fail;
 	snprintf(c->stat_path, sizeof(c->stat_path), "/proc/net/xfrm_stat");
 	c->seq = (uint32_t)time(NULL);
 	c->resync_due = 1; /* nothing known yet */
+	c->addrs_stale = 1;
 	rc = open_socket(&c->query, NETLINK_XFRM, 0);
 	if (rc < 0)
 		goto fail;
@@ -175,6 +208,9 @@ int ipx_collector_open(struct ipx_collector **out, struct ipx_store *st)
 	if (rc < 0)
 		goto fail;
 	rc = open_events(c);
+	if (rc < 0)
+		goto fail;
+	rc = open_addr_events(c);
 	if (rc < 0)
 		goto fail;
 	c->query_portid = mnl_socket_get_portid(c->query);
@@ -196,8 +232,13 @@ void ipx_collector_close(struct ipx_collector *c)
 		mnl_socket_close(c->events);
 	if (c->route)
 		mnl_socket_close(c->route);
+	if (c->addr_events)
+		mnl_socket_close(c->addr_events);
+	if (c->stat_fd >= 0)
+		close(c->stat_fd);
+	free(c->stat_text);
 	if (c->buf) {
-		OPENSSL_cleanse(c->buf, c->buf_size);
+		OPENSSL_cleanse(c->buf, c->buf_size * RX_SLICES);
 		free(c->buf);
 	}
 	free(c);
@@ -221,6 +262,9 @@ const struct ipx_collector_status *ipx_collector_status(const struct ipx_collect
 void ipx_collector_set_xfrm_stat_path(struct ipx_collector *c, const char *path)
 {
 	snprintf(c->stat_path, sizeof(c->stat_path), "%s", path ? path : "/proc/net/xfrm_stat");
+	if (c->stat_fd >= 0)
+		close(c->stat_fd);
+	c->stat_fd = -1;
 }
 
 /*
@@ -353,7 +397,7 @@ static int apply_event(struct ipx_collector *c, struct nlmsghdr *nlh, uint64_t n
 	switch (nlh->nlmsg_type) {
 	case XFRM_MSG_NEWSA:
 	case XFRM_MSG_UPDSA:
-		rc = ipx_parse_sa(nlh, &sa);
+		rc = ipx_parse_sa_scratch(nlh, &sa);
 		return rc < 0 ? rc : ipx_store_sa_upsert(c->st, &sa, now);
 	case XFRM_MSG_DELSA: return apply_delsa(c, nlh, now);
 	case XFRM_MSG_EXPIRE: return apply_expire(c, nlh, now);
@@ -416,9 +460,8 @@ static void apply_batch(struct ipx_collector *c, ssize_t n, uint64_t now)
 }
 
 /* Until the socket is empty, or EVENT_BATCHES datagrams: the fd then stays readable. */
-int ipx_collector_on_readable(struct ipx_collector *c)
+static int read_events(struct ipx_collector *c, uint64_t now)
 {
-	uint64_t now = wall_now();
 	int rc = 0;
 
 	for (int batch = 0; batch < EVENT_BATCHES; batch++) {
@@ -450,72 +493,198 @@ int ipx_collector_on_readable(struct ipx_collector *c)
 	return rc;
 }
 
+int ipx_collector_on_readable(struct ipx_collector *c)
+{
+	return read_events(c, wall_now());
+}
+
 /* ---- requests on the query and route sockets ----------------------------------------- */
 
 /*
- * Sends the request in req and hands each reply message with its sequence number to fn
- * until NLMSG_DONE (dumps) or the first reply (GETs). *interrupted is set when the kernel
- * flagged the dump NLM_F_DUMP_INTR. Returns 0, the kernel's -errno, or fn's first error;
- * a dump is read to its end even after an error, so that the socket is left clean.
+ * Up to vlen datagrams in one recvmmsg, datagram i into slice i of the buffer: waits for
+ * the first, then takes what is already queued. Returns how many, or -errno as receive();
+ * len[i] and from_kernel[i] describe datagram i. If one was truncated, all are wiped and
+ * the answer is -EMSGSIZE: a reply is lost, the request fails.
  */
+static int receive_many(struct ipx_collector *c, struct mnl_socket *nl, unsigned int vlen,
+                        size_t *len, int *from_kernel)
+{
+	struct sockaddr_nl addr[RX_SLICES];
+	struct iovec iov[RX_SLICES];
+	struct mmsghdr mm[RX_SLICES];
+	int n, trunc = 0;
+
+	memset(mm, 0, sizeof(mm));
+	for (unsigned int i = 0; i < vlen; i++) {
+		iov[i].iov_base = c->buf + i * c->buf_size;
+		iov[i].iov_len = c->buf_size;
+		mm[i].msg_hdr.msg_name = &addr[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(addr[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	do {
+		n = recvmmsg(mnl_socket_get_fd(nl), mm, vlen, MSG_WAITFORONE, NULL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		len[i] = mm[i].msg_len;
+		from_kernel[i] =
+		    mm[i].msg_hdr.msg_namelen == sizeof(addr[i]) && addr[i].nl_pid == 0;
+		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+			trunc = 1;
+	}
+	if (trunc) {
+		for (int i = 0; i < n; i++)
+			OPENSSL_cleanse(iov[i].iov_base, len[i]);
+		return -EMSGSIZE;
+	}
+	return n;
+}
+
+/* One request in flight, and what came back for it. */
+struct pending {
+	struct nlmsghdr *req;
+	reply_fn fn;
+	void *ctx;
+	int dump, done, rc, interrupted;
+};
+
+/* The request a reply answers, or NULL: leftovers of an earlier request that gave up. */
+static struct pending *pending_of(struct pending *p, size_t n, const struct nlmsghdr *nlh,
+                                  unsigned int portid)
+{
+	if (!mnl_nlmsg_portid_ok(nlh, portid))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!p[i].done && mnl_nlmsg_seq_ok(nlh, p[i].req->nlmsg_seq))
+			return &p[i];
+	return NULL;
+}
+
+/* One reply message for p: the end of a dump, an error, a row or a GET's answer. */
+static void take_reply(struct ipx_collector *c, struct pending *p, struct nlmsghdr *nlh)
+{
+	int frc;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		p->interrupted = 1;
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		p->done = 1;
+		/* A dump that failed half-way says so in the DONE. */
+		if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
+			int err;
+			memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+			if (err < 0 && p->rc == 0)
+				p->rc = err;
+		}
+		return;
+	}
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+		p->rc = nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e) ? -EBADMSG : e->error;
+		p->done = 1;
+		return;
+	}
+	frc = p->fn(c, nlh, p->ctx);
+	if (frc < 0 && p->rc == 0)
+		p->rc = frc;
+	if (!p->dump)
+		p->done = 1;
+}
+
+/* Every message of one datagram to the request it answers. */
+static void take_datagram(struct ipx_collector *c, char *data, size_t n, struct pending *p,
+                          size_t np, unsigned int portid)
+{
+	int len = (int)n;
+
+	for (struct nlmsghdr *nlh = (struct nlmsghdr *)data; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		struct pending *r = pending_of(p, np, nlh, portid);
+		if (r)
+			take_reply(c, r, nlh);
+	}
+}
+
+static size_t open_requests(const struct pending *p, size_t n)
+{
+	size_t open = 0;
+
+	for (size_t i = 0; i < n; i++)
+		open += !p[i].done;
+	return open;
+}
+
+/*
+ * Sends the n requests (at most REQ_BATCH_MAX, at most one dump) in one datagram and hands
+ * each reply message to its request's fn until each is answered: NLMSG_DONE for dumps,
+ * the first reply for GETs. A lone request is read with recvmsg like any dump; several
+ * with recvmmsg, which takes their answers in one call. Each pending gets the kernel's
+ * -errno or its fn's first error in rc, and interrupted when the kernel flagged its dump
+ * NLM_F_DUMP_INTR; a dump is read to its end even after an error, so that the socket is
+ * left clean. Returns 0 or the first error of a request that could not be sent or read.
+ */
+static int request_many(struct ipx_collector *c, struct mnl_socket *nl, unsigned int portid,
+                        struct pending *p, size_t n)
+{
+	char out[REQ_BATCH_MAX * (MNL_NLMSG_HDRLEN + sizeof(struct xfrm_userpolicy_info))]
+	    __attribute__((aligned(8)));
+	unsigned int vlen = n > 1 ? RX_SLICES : 1;
+	size_t used = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = NLMSG_ALIGN(p[i].req->nlmsg_len);
+		if (++c->seq == 0)
+			c->seq = 1; /* 0 would make libmnl skip the sequence check */
+		p[i].req->nlmsg_seq = c->seq;
+		p[i].dump = (p[i].req->nlmsg_flags & NLM_F_DUMP) != 0;
+		p[i].done = p[i].rc = p[i].interrupted = 0;
+		if (used + len > sizeof(out))
+			return -EMSGSIZE;
+		memcpy(out + used, p[i].req, p[i].req->nlmsg_len);
+		used += len;
+	}
+	if (mnl_socket_sendto(nl, out, used) < 0)
+		rc = -errno;
+	while (rc == 0 && open_requests(p, n)) {
+		size_t len[RX_SLICES];
+		int from_kernel[RX_SLICES];
+		int got = vlen > 1 ? receive_many(c, nl, vlen, len, from_kernel)
+		                   : (int)receive(c, nl, &from_kernel[0]);
+		if (got < 0) {
+			rc = got == -EAGAIN ? -ETIMEDOUT : got;
+			break;
+		}
+		if (vlen == 1) {
+			len[0] = (size_t)got;
+			got = 1;
+		}
+		for (int i = 0; i < got; i++) {
+			char *data = c->buf + (size_t)i * c->buf_size;
+			if (from_kernel[i])
+				take_datagram(c, data, len[i], p, n, portid);
+			OPENSSL_cleanse(data, len[i]);
+		}
+	}
+	for (size_t i = 0; rc < 0 && i < n; i++)
+		if (!p[i].done && p[i].rc == 0)
+			p[i].rc = rc;
+	return rc;
+}
+
+/* One request, as request_many(); returns its outcome. */
 static int request(struct ipx_collector *c, struct mnl_socket *nl, unsigned int portid,
                    struct nlmsghdr *req, reply_fn fn, void *ctx, int *interrupted)
 {
-	int dump = (req->nlmsg_flags & NLM_F_DUMP) != 0, done = 0, rc = 0;
+	struct pending p = {.req = req, .fn = fn, .ctx = ctx};
 
-	if (++c->seq == 0)
-		c->seq = 1; /* 0 would make libmnl skip the sequence check */
-	req->nlmsg_seq = c->seq;
-	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
-		return -errno;
-	while (!done) {
-		int from_kernel, len, frc;
-		ssize_t n = receive(c, nl, &from_kernel);
-		struct nlmsghdr *nlh;
-		if (n < 0) {
-			rc = n == -EAGAIN ? -ETIMEDOUT : (int)n;
-			break;
-		}
-		len = (int)n;
-		for (nlh = (struct nlmsghdr *)c->buf; from_kernel && mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			/* Leftovers of an earlier request that gave up are skipped. */
-			if (!mnl_nlmsg_seq_ok(nlh, req->nlmsg_seq) ||
-			    !mnl_nlmsg_portid_ok(nlh, portid))
-				continue;
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				*interrupted = 1;
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				done = 1;
-				/* A dump that failed half-way says so in the DONE. */
-				if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
-					int err;
-					memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
-					if (err < 0 && rc == 0)
-						rc = err;
-				}
-				break;
-			}
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-				if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
-					rc = -EBADMSG;
-				else
-					rc = e->error;
-				done = 1;
-				break;
-			}
-			frc = fn(c, nlh, ctx);
-			if (frc < 0 && rc == 0)
-				rc = frc;
-			if (!dump) {
-				done = 1;
-				break;
-			}
-		}
-		OPENSSL_cleanse(c->buf, (size_t)n);
-	}
-	return rc;
+	request_many(c, nl, portid, &p, 1);
+	if (p.interrupted)
+		*interrupted = 1;
+	return p.rc;
 }
 
 static struct nlmsghdr *start_request(char *buf, uint16_t type, uint16_t flags, size_t hdr)
@@ -545,7 +714,7 @@ static int dump_row_failed(struct ipx_collector *c, struct nlmsghdr *nlh, int rc
 static int dump_sa_reply(struct ipx_collector *c, struct nlmsghdr *nlh, void *ctx)
 {
 	struct ipx_sa sa;
-	int rc = ipx_parse_sa(nlh, &sa);
+	int rc = ipx_parse_sa_scratch(nlh, &sa);
 
 	if (rc == 0)
 		rc = ipx_store_sa_upsert(c->st, &sa, *(uint64_t *)ctx);
@@ -567,14 +736,13 @@ static int dump_policy_reply(struct ipx_collector *c, struct nlmsghdr *nlh, void
  * by sync_end; an interrupted dump is redone, since rows may be missing from it, and after
  * DUMP_TRIES interrupted ones nothing is removed and the resync stays due.
  */
-static int dump_table(struct ipx_collector *c, enum ipx_sync_kind kind)
+static int dump_table(struct ipx_collector *c, enum ipx_sync_kind kind, uint64_t now, int tries)
 {
 	char req_buf[MNL_NLMSG_HDRLEN + sizeof(struct xfrm_usersa_info)]
 	    __attribute__((aligned(8)));
-	uint64_t now = wall_now();
 	int rc = 0;
 
-	for (int tries = 0; tries < DUMP_TRIES; tries++) {
+	for (; tries < DUMP_TRIES; tries++) {
 		struct nlmsghdr *req;
 		int interrupted = 0;
 		ipx_store_sync_begin(c->st, kind);
@@ -627,61 +795,88 @@ static int spdinfo_reply(struct ipx_collector *c, struct nlmsghdr *nlh, void *ct
 }
 
 /* GETSADINFO / GETSPDINFO: a u32 of flags, answered by one NEWSADINFO / NEWSPDINFO. */
-static int get_info(struct ipx_collector *c, uint16_t type, reply_fn fn)
-{
-	char req_buf[MNL_NLMSG_HDRLEN + sizeof(uint32_t)] __attribute__((aligned(4)));
-	struct nlmsghdr *req = start_request(req_buf, type, 0, sizeof(uint32_t));
-	int interrupted = 0;
+struct info_reqs {
+	char sad[MNL_NLMSG_HDRLEN + sizeof(uint32_t)] __attribute__((aligned(4)));
+	char spd[MNL_NLMSG_HDRLEN + sizeof(uint32_t)] __attribute__((aligned(4)));
+};
 
-	return request(c, c->query, c->query_portid, req, fn, NULL, &interrupted);
+static void start_info(struct info_reqs *r, struct pending *sad, struct pending *spd)
+{
+	sad->req = start_request(r->sad, XFRM_MSG_GETSADINFO, 0, sizeof(uint32_t));
+	sad->fn = sadinfo_reply;
+	spd->req = start_request(r->spd, XFRM_MSG_GETSPDINFO, 0, sizeof(uint32_t));
+	spd->fn = spdinfo_reply;
+}
+
+/* The first error of the two, kept in last_error by the caller. */
+static int info_outcome(const struct pending *sad, const struct pending *spd)
+{
+	return sad->rc < 0 ? sad->rc : spd->rc;
 }
 
 /* ---- /proc/net/xfrm_stat -------------------------------------------------------------- */
 
 #define STAT_FILE_MAX (64 * 1024)
 
-static int read_text(const char *path, char **out)
+/*
+ * procfs regenerates a file for each read from offset 0, so its fd is kept and one pread
+ * reads it: one system call instead of four. Anything else (tests, a configured copy that
+ * may be replaced) is opened afresh each time.
+ */
+static int open_stat(struct ipx_collector *c)
 {
-	size_t len = 0, cap = 4096;
-	char *text = malloc(cap);
-	int fd = -1, rc = -ENOMEM;
+	struct statfs fs;
+	int fd = open(c->stat_path, O_RDONLY | O_CLOEXEC);
 
-	if (!text)
-		goto out;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
+	if (fd < 0)
+		return -errno;
+	if (fstatfs(fd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC)
+		c->stat_fd = fd;
+	return fd;
+}
+
+/* The whole file from offset 0 into c->stat_text, NUL-terminated; it grows as needed. */
+static int pread_all(struct ipx_collector *c, int fd)
+{
+	size_t len = 0;
+
 	for (;;) {
 		ssize_t n;
-		if (len + 1 == cap) {
-			char *bigger = cap < STAT_FILE_MAX ? realloc(text, cap * 2) : NULL;
-			rc = cap < STAT_FILE_MAX ? -ENOMEM : -EFBIG;
+		if (len + 1 >= c->stat_cap) {
+			size_t cap = c->stat_cap ? c->stat_cap * 2 : 4096;
+			char *bigger = cap <= STAT_FILE_MAX ? realloc(c->stat_text, cap) : NULL;
 			if (!bigger)
-				goto out;
-			text = bigger;
-			cap *= 2;
+				return cap <= STAT_FILE_MAX ? -ENOMEM : -EFBIG;
+			c->stat_text = bigger;
+			c->stat_cap = cap;
 		}
-		n = read(fd, text + len, cap - len - 1);
+		n = pread(fd, c->stat_text + len, c->stat_cap - len - 1, (off_t)len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
+		if (n < 0)
+			return -errno;
 		len += (size_t)n;
+		/* A short read is the end: procfs hands out all it has up to the size asked. */
+		if (n == 0 || len + 1 < c->stat_cap)
+			break;
 	}
-	text[len] = '\0';
-	*out = text;
-	text = NULL;
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(text);
+	c->stat_text[len] = '\0';
+	return 0;
+}
+
+static int read_stat(struct ipx_collector *c)
+{
+	int fd = c->stat_fd >= 0 ? c->stat_fd : open_stat(c);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = pread_all(c, fd);
+	if (fd != c->stat_fd || rc < 0) {
+		close(fd); /* a kept fd that failed is opened again next time */
+		if (fd == c->stat_fd)
+			c->stat_fd = -1;
+	}
 	return rc;
 }
 
@@ -690,9 +885,8 @@ static int refresh_xfrm_stat(struct ipx_collector *c)
 {
 	char(*names)[48] = NULL;
 	uint64_t *values = NULL;
-	char *text = NULL;
 	size_t n = 0;
-	int rc = read_text(c->stat_path, &text);
+	int rc = read_stat(c);
 
 	if (rc == -ENOENT) {
 		ipx_log_debug("xfrm", "%s: absent, no XFRM statistics", c->stat_path);
@@ -704,27 +898,28 @@ static int refresh_xfrm_stat(struct ipx_collector *c)
 		ipx_log_warnx("xfrm: cannot read %s: %s", c->stat_path, strerror(-rc));
 		goto out;
 	}
-	rc = ipx_parse_xfrm_stat(text, &names, &values, &n);
+	rc = ipx_parse_xfrm_stat(c->stat_text, &names, &values, &n);
 	if (rc < 0) {
 		ipx_log_warnx("xfrm: %s: unexpected format", c->stat_path);
 		goto out;
 	}
 	ipx_store_set_xfrm_stat(c->st, names, values, n);
 out:
-	free(text);
 	return rc;
 }
 
 int ipx_collector_refresh_info(struct ipx_collector *c)
 {
-	int rc = get_info(c, XFRM_MSG_GETSADINFO, sadinfo_reply);
-	int rc2 = get_info(c, XFRM_MSG_GETSPDINFO, spdinfo_reply);
-	int rc3 = refresh_xfrm_stat(c);
+	struct info_reqs reqs;
+	struct pending p[2] = {{0}};
+	int rc, rc2;
 
+	start_info(&reqs, &p[0], &p[1]);
+	request_many(c, c->query, c->query_portid, p, 2);
+	rc = info_outcome(&p[0], &p[1]);
+	rc2 = refresh_xfrm_stat(c);
 	if (rc == 0)
 		rc = rc2;
-	if (rc == 0)
-		rc = rc3;
 	if (rc < 0)
 		c->status.last_error = rc;
 	return rc;
@@ -811,6 +1006,27 @@ static int addr_reply(struct ipx_collector *c, struct nlmsghdr *nlh, void *ctx)
 	return 0;
 }
 
+/*
+ * Whether an address came or went since the last look: any message from the kernel on the
+ * address socket, or ENOBUFS (messages lost). One system call when nothing changed.
+ */
+static void check_addr_events(struct ipx_collector *c)
+{
+	for (int batch = 0; batch < EVENT_BATCHES; batch++) {
+		int from_kernel;
+		ssize_t n = receive(c, c->addr_events, &from_kernel);
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return;
+		if (n >= 0)
+			OPENSSL_cleanse(c->buf, (size_t)n);
+		if (n < 0 || from_kernel)
+			c->addrs_stale = 1;
+		if (n < 0 && n != -ENOBUFS && n != -EMSGSIZE)
+			return;
+	}
+	c->addrs_stale = 1; /* a storm: dump rather than read on */
+}
+
 static int refresh_local_addrs(struct ipx_collector *c)
 {
 	char req_buf[MNL_NLMSG_HDRLEN + sizeof(struct ifaddrmsg)] __attribute__((aligned(4)));
@@ -824,39 +1040,87 @@ static int refresh_local_addrs(struct ipx_collector *c)
 	if (rc < 0)
 		goto out;
 	/* An interrupted address dump may miss an address: keep it, the next resync redoes it. */
-	if (interrupted)
+	if (interrupted) {
 		c->status.dump_interrupted++;
+		c->addrs_stale = 1;
+	}
 	rc = ipx_store_set_local_addrs(c->st, l.a, l.n);
 out:
+	if (rc < 0)
+		c->addrs_stale = 1;
 	free(l.a);
 	return rc;
+}
+
+/* Dumped again only when the address socket says they changed (or at first). */
+static int update_local_addrs(struct ipx_collector *c)
+{
+	check_addr_events(c);
+	if (!c->addrs_stale)
+		return 0;
+	c->addrs_stale = 0; /* an event from now on makes them stale again */
+	return refresh_local_addrs(c);
 }
 
 /* ---- resync --------------------------------------------------------------------------- */
 
 /*
+ * The policy dump, GETSADINFO and GETSPDINFO go out together and come back in one
+ * recvmmsg (their answers are small). The policy dump's outcome is returned; the info
+ * requests' in *info_rc. An interrupted policy dump is redone alone.
+ */
+static int dump_policies_and_info(struct ipx_collector *c, uint64_t now, int *info_rc)
+{
+	char req_buf[MNL_NLMSG_HDRLEN + sizeof(struct xfrm_userpolicy_info)]
+	    __attribute__((aligned(8)));
+	struct info_reqs info;
+	struct pending p[3] = {{0}};
+
+	ipx_store_sync_begin(c->st, IPX_SYNC_POLICY);
+	p[0].req = start_request(req_buf, XFRM_MSG_GETPOLICY, NLM_F_DUMP,
+	                         sizeof(struct xfrm_userpolicy_info));
+	p[0].fn = dump_policy_reply;
+	p[0].ctx = &now;
+	start_info(&info, &p[1], &p[2]);
+	request_many(c, c->query, c->query_portid, p, 3);
+	*info_rc = info_outcome(&p[1], &p[2]);
+	if (p[0].rc < 0)
+		return p[0].rc;
+	if (p[0].interrupted) {
+		c->status.dump_interrupted++;
+		return dump_table(c, IPX_SYNC_POLICY, now, 1);
+	}
+	ipx_store_sync_end(c->st, IPX_SYNC_POLICY);
+	return 0;
+}
+
+/*
  * SA and policy dumps are the resync: without both, it failed and stays due. SAD/SPD
  * info, xfrm_stat and the local addresses come after; their errors are returned and kept
- * in last_error, but the rows are in step all the same.
+ * in last_error, but the rows are in step all the same. The clock is read once: inside a
+ * VM that is a system call too.
  */
 int ipx_collector_resync(struct ipx_collector *c)
 {
-	int rc, rc2;
+	uint64_t now = wall_now();
+	int rc, info_rc, rc2;
 
 	/* Apply what is queued first, so that older events cannot undo the dump after it. */
-	ipx_collector_on_readable(c);
+	read_events(c, now);
 	c->resync_due = 0;
 	c->status.events_ok = 1;
-	rc = dump_table(c, IPX_SYNC_SA);
+	rc = dump_table(c, IPX_SYNC_SA, now, 0);
 	if (rc < 0)
 		goto fail;
-	rc = dump_table(c, IPX_SYNC_POLICY);
+	rc = dump_policies_and_info(c, now, &info_rc);
 	if (rc < 0)
 		goto fail;
-	c->status.last_resync = wall_now();
+	c->status.last_resync = now;
 	c->status.resyncs++;
-	rc = ipx_collector_refresh_info(c);
-	rc2 = refresh_local_addrs(c);
+	rc = refresh_xfrm_stat(c);
+	if (info_rc < 0)
+		rc = info_rc;
+	rc2 = update_local_addrs(c);
 	if (rc == 0)
 		rc = rc2;
 	if (rc < 0)

@@ -15,8 +15,6 @@
 #include "ipsec_agentx/log.h"
 #include "ipsec_agentx/store.h"
 
-#define KEY_MAX 40
-
 /* ---- ordered index ------------------------------------------------------------------ */
 
 struct order_slot {
@@ -108,9 +106,14 @@ static void *order_next(const struct order *o, uint32_t id)
 
 /* ---- hash table on kernel identity ------------------------------------------------- */
 
+/*
+ * Every row keeps the 64-bit hash of its key: a chain walk compares hashes first and
+ * looks at a row's key only when they match, and growing the table re-hashes nothing.
+ */
 struct hash_ops {
-	size_t next_off;                               /* offset of the chain pointer */
-	size_t (*pack)(const void *row, uint8_t *out); /* canonical key bytes of a row */
+	size_t next_off;                                   /* offset of the chain pointer */
+	size_t hash_off;                                   /* offset of the kept hash */
+	int (*same_key)(const void *row, const void *key); /* the row has this key */
 };
 
 struct hash {
@@ -119,27 +122,23 @@ struct hash {
 	const struct hash_ops *ops;
 };
 
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n--) {
-		h ^= *p++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void **chain_of(const struct hash *h, void *row)
 {
 	return (void **)((char *)row + h->ops->next_off);
+}
+
+static uint64_t hash_of(const struct hash *h, const void *row)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)row + h->ops->hash_off, sizeof(v));
+	return v;
 }
 
 static int hash_grow(struct hash *h)
 {
 	size_t nb = h->nbuckets ? h->nbuckets * 2 : 1024;
 	void **nbucket = calloc(nb, sizeof(*nbucket));
-	uint8_t key[KEY_MAX];
 
 	if (!nbucket)
 		return -ENOMEM;
@@ -147,7 +146,7 @@ static int hash_grow(struct hash *h)
 		void *row = h->bucket[i];
 		while (row) {
 			void *next = *chain_of(h, row);
-			size_t b = fnv1a(key, h->ops->pack(row, key)) & (nb - 1);
+			size_t b = hash_of(h, row) & (nb - 1);
 			*chain_of(h, row) = nbucket[b];
 			nbucket[b] = row;
 			row = next;
@@ -159,22 +158,19 @@ static int hash_grow(struct hash *h)
 	return 0;
 }
 
-static void *hash_find(const struct hash *h, const uint8_t *key, size_t klen)
+static void *hash_find(const struct hash *h, uint64_t hv, const void *key)
 {
-	uint8_t other[KEY_MAX];
-
 	if (!h->nbuckets)
 		return NULL;
-	for (void *row = h->bucket[fnv1a(key, klen) & (h->nbuckets - 1)]; row;
-	     row = *chain_of(h, row))
-		if (h->ops->pack(row, other) == klen && memcmp(other, key, klen) == 0)
+	for (void *row = h->bucket[hv & (h->nbuckets - 1)]; row; row = *chain_of(h, row))
+		if (hash_of(h, row) == hv && h->ops->same_key(row, key))
 			return row;
 	return NULL;
 }
 
+/* The row's kept hash must be set. */
 static int hash_add(struct hash *h, void *row)
 {
-	uint8_t key[KEY_MAX];
 	size_t b;
 
 	if (h->count >= h->nbuckets) {
@@ -182,7 +178,7 @@ static int hash_add(struct hash *h, void *row)
 		if (rc < 0)
 			return rc;
 	}
-	b = fnv1a(key, h->ops->pack(row, key)) & (h->nbuckets - 1);
+	b = hash_of(h, row) & (h->nbuckets - 1);
 	*chain_of(h, row) = h->bucket[b];
 	h->bucket[b] = row;
 	h->count++;
@@ -191,12 +187,11 @@ static int hash_add(struct hash *h, void *row)
 
 static void hash_del(struct hash *h, void *row)
 {
-	uint8_t key[KEY_MAX];
 	void **pp;
 
 	if (!h->nbuckets)
 		return;
-	pp = &h->bucket[fnv1a(key, h->ops->pack(row, key)) & (h->nbuckets - 1)];
+	pp = &h->bucket[hash_of(h, row) & (h->nbuckets - 1)];
 	for (; *pp; pp = chain_of(h, *pp)) {
 		if (*pp == row) {
 			*pp = *chain_of(h, row);
@@ -206,61 +201,94 @@ static void hash_del(struct hash *h, void *row)
 	}
 }
 
-/* Only the significant bytes of an address count, so stray bytes after an IPv4
- * address can never make two keys of the same SA differ. */
-static size_t pack_addr(const struct ipx_addr *a, uint8_t *out)
+/* Multiply-xorshift steps (the constants of splitmix64): every input bit reaches the low
+ * bits that pick the bucket. */
+static uint64_t mix(uint64_t h, uint64_t v)
 {
-	size_t n = a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
-
-	out[0] = a->family;
-	memcpy(out + 1, a->bytes, n);
-	return 1 + n;
+	h = (h ^ v) * 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 31);
 }
 
-static size_t pack_u32(uint32_t v, uint8_t *out)
+static uint64_t mix_final(uint64_t h)
 {
-	memcpy(out, &v, sizeof(v));
-	return sizeof(v);
+	h = (h ^ (h >> 30)) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 27);
 }
 
-static size_t pack_sa_key(const struct ipx_sa_key *k, uint8_t *out)
+/* An address as two words. Only the significant bytes count, so stray bytes after an
+ * IPv4 address can never make two keys of the same SA differ. */
+static void addr_words(const struct ipx_addr *a, uint64_t w[2])
 {
-	size_t n = pack_addr(&k->daddr, out);
-
-	n += pack_u32(k->spi, out + n);
-	out[n++] = k->proto;
-	n += pack_u32(k->mark_value, out + n);
-	n += pack_u32(k->mark_mask, out + n);
-	n += pack_u32(k->if_id, out + n);
-	return n;
+	w[0] = w[1] = 0;
+	if (a->family == AF_INET6) {
+		memcpy(&w[0], a->bytes, 8);
+		memcpy(&w[1], a->bytes + 8, 8);
+	} else if (a->family == AF_INET) {
+		uint32_t v4;
+		memcpy(&v4, a->bytes, 4);
+		w[0] = v4;
+	}
 }
 
-static size_t pack_policy_key(const struct ipx_policy_key *k, uint8_t *out)
+static int addr_equal(const struct ipx_addr *a, const struct ipx_addr *b)
 {
-	size_t n = pack_u32(k->index, out);
+	uint64_t wa[2], wb[2];
 
-	out[n++] = k->ptype;
-	return n;
+	if (a->family != b->family)
+		return 0;
+	addr_words(a, wa);
+	addr_words(b, wb);
+	return wa[0] == wb[0] && wa[1] == wb[1];
 }
 
-static size_t pack_sa_row(const void *row, uint8_t *out)
+static uint64_t sa_key_hash(const struct ipx_sa_key *k)
 {
-	return pack_sa_key(&((const struct ipx_sa_row *)row)->sa.key, out);
+	uint64_t w[2], h;
+
+	addr_words(&k->daddr, w);
+	h = mix((uint64_t)k->daddr.family << 40 | (uint64_t)k->proto << 32 | k->spi, w[0]);
+	h = mix(h, w[1]);
+	h = mix(h, (uint64_t)k->mark_value << 32 | k->mark_mask);
+	return mix_final(h ^ k->if_id);
 }
 
-static size_t pack_policy_row(const void *row, uint8_t *out)
+static int sa_key_equal(const struct ipx_sa_key *a, const struct ipx_sa_key *b)
 {
-	return pack_policy_key(&((const struct ipx_policy_row *)row)->pol.key, out);
+	return a->spi == b->spi && a->proto == b->proto && a->mark_value == b->mark_value &&
+	       a->mark_mask == b->mark_mask && a->if_id == b->if_id &&
+	       addr_equal(&a->daddr, &b->daddr);
+}
+
+static uint64_t policy_key_hash(const struct ipx_policy_key *k)
+{
+	return mix_final(mix((uint64_t)k->ptype << 32 | k->index, 0));
+}
+
+static int policy_key_equal(const struct ipx_policy_key *a, const struct ipx_policy_key *b)
+{
+	return a->index == b->index && a->ptype == b->ptype;
+}
+
+static int sa_row_has_key(const void *row, const void *key)
+{
+	return sa_key_equal(&((const struct ipx_sa_row *)row)->sa.key, key);
+}
+
+static int policy_row_has_key(const void *row, const void *key)
+{
+	return policy_key_equal(&((const struct ipx_policy_row *)row)->pol.key, key);
 }
 
 static const struct hash_ops sa_hash_ops = {
     .next_off = offsetof(struct ipx_sa_row, hash_next),
-    .pack = pack_sa_row,
+    .hash_off = offsetof(struct ipx_sa_row, key_hash),
+    .same_key = sa_row_has_key,
 };
 
 static const struct hash_ops policy_hash_ops = {
     .next_off = offsetof(struct ipx_policy_row, hash_next),
-    .pack = pack_policy_row,
+    .hash_off = offsetof(struct ipx_policy_row, key_hash),
+    .same_key = policy_row_has_key,
 };
 
 /* ---- the store ---------------------------------------------------------------------- */
@@ -394,14 +422,6 @@ static void unmark_seen(struct table *t, uint64_t row_gen)
 
 /* ---- local addresses and SA direction ---------------------------------------------- */
 
-static int addr_equal(const struct ipx_addr *a, const struct ipx_addr *b)
-{
-	uint8_t ka[KEY_MAX], kb[KEY_MAX];
-	size_t na = pack_addr(a, ka);
-
-	return na == pack_addr(b, kb) && memcmp(ka, kb, na) == 0;
-}
-
 int ipx_store_addr_is_local(const struct ipx_store *st, const struct ipx_addr *a)
 {
 	for (size_t i = 0; i < st->n_local; i++)
@@ -461,9 +481,7 @@ int ipx_store_set_local_addrs(struct ipx_store *st, const struct ipx_addr *addrs
 
 const struct ipx_sa_row *ipx_store_sa_find(const struct ipx_store *st, const struct ipx_sa_key *key)
 {
-	uint8_t k[KEY_MAX];
-
-	return hash_find(&st->sa.hash, k, pack_sa_key(key, k));
+	return hash_find(&st->sa.hash, sa_key_hash(key), key);
 }
 
 const struct ipx_sa_row *ipx_store_sa_by_id(const struct ipx_store *st, uint32_t id)
@@ -483,7 +501,8 @@ size_t ipx_store_sa_count(const struct ipx_store *st)
 
 int ipx_store_sa_upsert(struct ipx_store *st, const struct ipx_sa *sa, uint64_t now)
 {
-	struct ipx_sa_row *row = (struct ipx_sa_row *)ipx_store_sa_find(st, &sa->key);
+	uint64_t hv = sa_key_hash(&sa->key);
+	struct ipx_sa_row *row = hash_find(&st->sa.hash, hv, &sa->key);
 	struct ipx_store_event ev = {0};
 	int rc;
 
@@ -511,6 +530,7 @@ int ipx_store_sa_upsert(struct ipx_store *st, const struct ipx_sa *sa, uint64_t 
 	if (!row)
 		return -ENOMEM;
 	row->sa = *sa;
+	row->key_hash = hv;
 	row->dir = derive_dir(st, sa);
 	row->first_seen = now;
 	mark_seen(&st->sa, &row->seen_gen);
@@ -569,9 +589,7 @@ int ipx_store_sa_expire(struct ipx_store *st, const struct ipx_sa *sa, int hard,
 const struct ipx_policy_row *ipx_store_policy_find(const struct ipx_store *st,
                                                    const struct ipx_policy_key *key)
 {
-	uint8_t k[KEY_MAX];
-
-	return hash_find(&st->policy.hash, k, pack_policy_key(key, k));
+	return hash_find(&st->policy.hash, policy_key_hash(key), key);
 }
 
 const struct ipx_policy_row *ipx_store_policy_by_id(const struct ipx_store *st, uint32_t id)
@@ -591,7 +609,8 @@ size_t ipx_store_policy_count(const struct ipx_store *st)
 
 int ipx_store_policy_upsert(struct ipx_store *st, const struct ipx_policy *pol, uint64_t now)
 {
-	struct ipx_policy_row *row = (struct ipx_policy_row *)ipx_store_policy_find(st, &pol->key);
+	uint64_t hv = policy_key_hash(&pol->key);
+	struct ipx_policy_row *row = hash_find(&st->policy.hash, hv, &pol->key);
 	struct ipx_store_event ev = {0};
 	int rc;
 
@@ -607,6 +626,7 @@ int ipx_store_policy_upsert(struct ipx_store *st, const struct ipx_policy *pol, 
 	if (!row)
 		return -ENOMEM;
 	row->pol = *pol;
+	row->key_hash = hv;
 	row->first_seen = now;
 	mark_seen(&st->policy, &row->seen_gen);
 	row->id = table_take_id(&st->policy);

@@ -3,8 +3,8 @@
  *
  * Rules every parser here follows:
  *  - nlmsg_len must cover the fixed header of the message type, be 4-aligned, and the
- *    attributes after it must tile the rest of the message exactly: libmnl's walk stops
- *    silently at a bad attribute, so we check where it stopped.
+ *    attributes after it must tile the rest of the message exactly (the walk fails at the
+ *    first attribute that does not fit).
  *  - every attribute is length-checked against the struct it holds before it is read, and
  *    read through memcpy() into a local: netlink only aligns to 4 bytes, the structs hold
  *    64-bit fields.
@@ -66,19 +66,57 @@ static const uint16_t attr_size[ATTR_MAX + 1] = {
     [XFRMA_SA_DIR] = sizeof(uint8_t),
 };
 
+_Static_assert(ATTR_MAX < 64, "the walk's present mask has 64 bits");
+
+/*
+ * The last attribute of each type we know. tb[t] is valid only where bit t of present is
+ * set: clearing one word per message instead of the whole table.
+ */
 struct walk {
 	const struct nlattr *tb[ATTR_MAX + 1];
-	const char *end;   /* where the last good attribute ended */
+	uint64_t present;
 	struct ipx_sa *sa; /* receives algorithm names; NULL when the message is no SA */
 };
 
-/* mnl hands attributes out as const; the message itself is ours to wipe (see header). */
+/* Inline attribute accessors: the walk runs for every SA of a dump, and libmnl's are calls. */
+static const void *attr_payload(const struct nlattr *attr)
+{
+	return (const char *)attr + NLA_HDRLEN;
+}
+
+static uint16_t attr_payload_len(const struct nlattr *attr)
+{
+	return (uint16_t)(attr->nla_len - NLA_HDRLEN);
+}
+
+static uint32_t attr_u32(const struct nlattr *attr)
+{
+	uint32_t v;
+
+	memcpy(&v, attr_payload(attr), sizeof(v));
+	return v;
+}
+
+static uint64_t attr_u64(const struct nlattr *attr)
+{
+	uint64_t v;
+
+	memcpy(&v, attr_payload(attr), sizeof(v));
+	return v;
+}
+
+static const struct nlattr *attr_of(const struct walk *w, unsigned int type)
+{
+	return (w->present >> type) & 1 ? w->tb[type] : NULL;
+}
+
+/* Attributes are handed around as const; the message itself is ours to wipe (see header). */
 static void wipe_from(const struct nlattr *attr, size_t off)
 {
-	size_t len = mnl_attr_get_payload_len(attr);
+	size_t len = attr_payload_len(attr);
 
 	if (off < len)
-		OPENSSL_cleanse((char *)mnl_attr_get_payload(attr) + off, len - off);
+		OPENSSL_cleanse((char *)attr_payload(attr) + off, len - off);
 }
 
 /* Bytes needed for alg_key_len bits; 64-bit so that ~0 bits cannot wrap. */
@@ -87,29 +125,27 @@ static uint64_t key_bytes(uint32_t bits)
 	return ((uint64_t)bits + 7) / 8;
 }
 
-static int copy_alg_name(char *dst, const char *src)
+/* The name's length, or -EBADMSG: the kernel always terminates it. */
+static int alg_name_len(const char *name)
 {
-	size_t n = strnlen(src, IPX_ALG_NAME_MAX);
+	size_t n = strnlen(name, IPX_ALG_NAME_MAX);
 
-	if (n == IPX_ALG_NAME_MAX)
-		return -EBADMSG; /* the kernel always terminates it */
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-	return 0;
+	return n == IPX_ALG_NAME_MAX ? -EBADMSG : (int)n;
 }
 
 /*
  * XFRMA_ALG_AUTH / CRYPT / COMP (struct xfrm_algo), XFRMA_ALG_AUTH_TRUNC (xfrm_algo_auth)
  * and XFRMA_ALG_AEAD (xfrm_algo_aead): all three start with name and key length; the two
- * longer ones add a second length (truncation, ICV) before the key.
+ * longer ones add a second length (truncation, ICV) before the key. Written straight into
+ * out (NULL: checked and wiped only), which is part of an SA being built: on error the
+ * whole SA is dropped.
  */
 static int take_alg(const struct nlattr *attr, struct ipx_alg *out, size_t hdr, int has_len2)
 {
-	const char *p = mnl_attr_get_payload(attr);
-	size_t len = mnl_attr_get_payload_len(attr);
-	struct ipx_alg alg = {0};
+	const char *p = attr_payload(attr);
+	size_t len = attr_payload_len(attr);
 	uint32_t bits, len2 = 0;
-	int rc = -EBADMSG;
+	int rc = -EBADMSG, n;
 
 	if (len < hdr)
 		goto out;
@@ -118,12 +154,14 @@ static int take_alg(const struct nlattr *attr, struct ipx_alg *out, size_t hdr, 
 		memcpy(&len2, p + offsetof(struct xfrm_algo_auth, alg_trunc_len), sizeof(len2));
 	if (key_bytes(bits) > len - hdr)
 		goto out;
-	if (copy_alg_name(alg.name, p) < 0)
+	n = alg_name_len(p);
+	if (n < 0)
 		goto out;
-	alg.key_bits = bits;
-	alg.icv_bits = len2;
-	if (out)
-		*out = alg;
+	if (out) {
+		memcpy(out->name, p, (size_t)n + 1);
+		out->key_bits = bits;
+		out->icv_bits = len2;
+	}
 	rc = 0;
 out:
 	/* Key and padding go whatever happened; the name and lengths stay readable. */
@@ -142,23 +180,19 @@ static int walk_alg(const struct nlattr *attr, uint16_t type, struct ipx_sa *sa)
 		return take_alg(attr, sa ? &sa->aead : NULL, sizeof(struct xfrm_algo_aead), 1);
 	case XFRMA_ALG_AUTH_TRUNC:
 		return take_alg(attr, sa ? &sa->auth : NULL, sizeof(struct xfrm_algo_auth), 1);
-	case XFRMA_ALG_AUTH: {
+	case XFRMA_ALG_AUTH:
 		/* The kernel sends AUTH beside AUTH_TRUNC; the latter has the MAC length. */
-		struct ipx_alg tmp;
-		int rc = take_alg(attr, &tmp, sizeof(struct xfrm_algo), 0);
-		if (rc == 0 && sa && !sa->auth.name[0])
-			sa->auth = tmp;
-		return rc;
-	}
+		return take_alg(attr, sa && !sa->auth.name[0] ? &sa->auth : NULL,
+		                sizeof(struct xfrm_algo), 0);
 	}
 	return 0;
 }
 
-static int walk_cb(const struct nlattr *attr, void *data)
+/* One attribute that fits in the message: checked, its keys wiped, remembered by type. */
+static int take_attr(const struct nlattr *attr, struct walk *w)
 {
-	struct walk *w = data;
-	uint16_t type = mnl_attr_get_type(attr);
-	uint16_t len = mnl_attr_get_payload_len(attr);
+	uint16_t type = attr->nla_type & NLA_TYPE_MASK;
+	uint16_t len = attr_payload_len(attr);
 	int rc = 0;
 
 	switch (type) {
@@ -178,11 +212,12 @@ static int walk_cb(const struct nlattr *attr, void *data)
 		break;
 	}
 	if (rc < 0)
-		return MNL_CB_ERROR;
-	if (type <= ATTR_MAX)
+		return rc;
+	if (type <= ATTR_MAX) {
 		w->tb[type] = attr;
-	w->end = (const char *)attr + MNL_ALIGN(mnl_attr_get_len(attr));
-	return MNL_CB_OK;
+		w->present |= (uint64_t)1 << type;
+	}
+	return 0;
 }
 
 /* Wipe every attribute byte of a message we reject. */
@@ -215,14 +250,19 @@ static int check_len(struct nlmsghdr *nlh, size_t hdrlen)
  */
 static int walk_attrs(struct nlmsghdr *nlh, size_t hdrlen, struct walk *w)
 {
+	char *p = (char *)nlh + NLMSG_HDRLEN + MNL_ALIGN(hdrlen);
 	const char *tail = (const char *)nlh + nlh->nlmsg_len;
-	int rc;
 
-	w->end = (const char *)mnl_nlmsg_get_payload_offset(nlh, hdrlen);
-	rc = mnl_attr_parse(nlh, (unsigned int)hdrlen, walk_cb, w);
-	if (rc < MNL_CB_STOP || w->end != tail) {
-		wipe_attrs(nlh, hdrlen);
-		return -EBADMSG;
+	/* check_len() made both ends 4-aligned: an attribute that fits, fits padded. */
+	while (p != tail) {
+		const struct nlattr *attr = (const struct nlattr *)p;
+		size_t room = (size_t)(tail - p);
+		if (room < NLA_HDRLEN || attr->nla_len < NLA_HDRLEN || attr->nla_len > room ||
+		    take_attr(attr, w) < 0) {
+			wipe_attrs(nlh, hdrlen);
+			return -EBADMSG;
+		}
+		p += MNL_ALIGN(attr->nla_len);
 	}
 	return 0;
 }
@@ -311,12 +351,12 @@ static int conv_usersa(struct ipx_sa *sa, const struct xfrm_usersa_info *p)
 }
 
 /* Attributes are read through a copy: they are only 4-byte aligned. */
-#define ATTR_COPY(dst, attr) memcpy(&(dst), mnl_attr_get_payload(attr), sizeof(dst))
+#define ATTR_COPY(dst, attr) memcpy(&(dst), attr_payload(attr), sizeof(dst))
 
 static int take_esn(struct ipx_sa *sa, const struct nlattr *attr)
 {
 	struct xfrm_replay_state_esn esn;
-	size_t len = mnl_attr_get_payload_len(attr);
+	size_t len = attr_payload_len(attr);
 
 	if (len < sizeof(esn))
 		return -EBADMSG;
@@ -343,47 +383,47 @@ static uint8_t conv_sa_dir(uint8_t d)
 /* Everything an SA message may carry besides its fixed header. */
 static int take_sa_attrs(struct ipx_sa *sa, const struct walk *w)
 {
-	const struct nlattr *const *tb = w->tb;
+	const struct nlattr *a;
 
-	if (tb[XFRMA_REPLAY_ESN_VAL]) {
-		if (take_esn(sa, tb[XFRMA_REPLAY_ESN_VAL]) < 0)
+	if ((a = attr_of(w, XFRMA_REPLAY_ESN_VAL))) {
+		if (take_esn(sa, a) < 0)
 			return -EBADMSG;
-	} else if (tb[XFRMA_REPLAY_VAL]) {
+	} else if ((a = attr_of(w, XFRMA_REPLAY_VAL))) {
 		struct xfrm_replay_state r;
-		ATTR_COPY(r, tb[XFRMA_REPLAY_VAL]);
+		ATTR_COPY(r, a);
 		sa->seq = r.seq;
 		sa->oseq = r.oseq;
 	}
-	if (tb[XFRMA_ENCAP]) {
+	if ((a = attr_of(w, XFRMA_ENCAP))) {
 		struct xfrm_encap_tmpl e;
-		ATTR_COPY(e, tb[XFRMA_ENCAP]);
+		ATTR_COPY(e, a);
 		sa->has_encap = true;
 		sa->encap_type = e.encap_type;
 		sa->encap_sport = ntohs(e.encap_sport);
 		sa->encap_dport = ntohs(e.encap_dport);
 	}
-	if (tb[XFRMA_MARK]) {
+	if ((a = attr_of(w, XFRMA_MARK))) {
 		struct xfrm_mark m;
-		ATTR_COPY(m, tb[XFRMA_MARK]);
+		ATTR_COPY(m, a);
 		sa->has_mark = true;
 		sa->key.mark_value = m.v;
 		sa->key.mark_mask = m.m;
 	}
-	if (tb[XFRMA_IF_ID]) {
+	if ((a = attr_of(w, XFRMA_IF_ID))) {
 		sa->has_if_id = true;
-		sa->key.if_id = mnl_attr_get_u32(tb[XFRMA_IF_ID]);
+		sa->key.if_id = attr_u32(a);
 	}
-	if (tb[XFRMA_LASTUSED])
-		sa->last_used = mnl_attr_get_u64(tb[XFRMA_LASTUSED]);
-	if (tb[XFRMA_SA_EXTRA_FLAGS])
-		sa->extra_flags = mnl_attr_get_u32(tb[XFRMA_SA_EXTRA_FLAGS]);
-	if (tb[XFRMA_OFFLOAD_DEV]) {
+	if ((a = attr_of(w, XFRMA_LASTUSED)))
+		sa->last_used = attr_u64(a);
+	if ((a = attr_of(w, XFRMA_SA_EXTRA_FLAGS)))
+		sa->extra_flags = attr_u32(a);
+	if ((a = attr_of(w, XFRMA_OFFLOAD_DEV))) {
 		struct xfrm_user_offload o;
-		ATTR_COPY(o, tb[XFRMA_OFFLOAD_DEV]);
+		ATTR_COPY(o, a);
 		sa->offload_ifindex = o.ifindex;
 	}
-	if (tb[XFRMA_SA_DIR])
-		sa->kernel_dir = conv_sa_dir(mnl_attr_get_u8(tb[XFRMA_SA_DIR]));
+	if ((a = attr_of(w, XFRMA_SA_DIR)))
+		sa->kernel_dir = conv_sa_dir(*(const uint8_t *)attr_payload(a));
 	return 0;
 }
 
@@ -407,11 +447,11 @@ static int conv_tmpl(struct ipx_tmpl *out, const struct xfrm_user_tmpl *t)
 
 static int take_policy_attrs(struct ipx_policy *pol, const struct walk *w)
 {
-	const struct nlattr *const *tb = w->tb;
+	const struct nlattr *a;
 
-	if (tb[XFRMA_TMPL]) {
-		const char *p = mnl_attr_get_payload(tb[XFRMA_TMPL]);
-		size_t len = mnl_attr_get_payload_len(tb[XFRMA_TMPL]);
+	if ((a = attr_of(w, XFRMA_TMPL))) {
+		const char *p = attr_payload(a);
+		size_t len = attr_payload_len(a);
 		size_t n = len / sizeof(struct xfrm_user_tmpl);
 
 		if (len % sizeof(struct xfrm_user_tmpl) || n > IPX_MAX_TMPL)
@@ -424,21 +464,21 @@ static int take_policy_attrs(struct ipx_policy *pol, const struct walk *w)
 		}
 		pol->n_tmpl = (unsigned int)n;
 	}
-	if (tb[XFRMA_POLICY_TYPE]) {
+	if ((a = attr_of(w, XFRMA_POLICY_TYPE))) {
 		struct xfrm_userpolicy_type t;
-		ATTR_COPY(t, tb[XFRMA_POLICY_TYPE]);
+		ATTR_COPY(t, a);
 		pol->key.ptype = t.type;
 	}
-	if (tb[XFRMA_MARK]) {
+	if ((a = attr_of(w, XFRMA_MARK))) {
 		struct xfrm_mark m;
-		ATTR_COPY(m, tb[XFRMA_MARK]);
+		ATTR_COPY(m, a);
 		pol->has_mark = true;
 		pol->mark_value = m.v;
 		pol->mark_mask = m.m;
 	}
-	if (tb[XFRMA_IF_ID]) {
+	if ((a = attr_of(w, XFRMA_IF_ID))) {
 		pol->has_if_id = true;
-		pol->if_id = mnl_attr_get_u32(tb[XFRMA_IF_ID]);
+		pol->if_id = attr_u32(a);
 	}
 	return 0;
 }
@@ -470,49 +510,64 @@ static void *copy_hdr(void *dst, const struct nlmsghdr *nlh, size_t len)
 
 /* ---- SAs ------------------------------------------------------------------------------ */
 
-/* Shared by NEWSA/UPDSA and EXPIRE: a usersa_info at the start of a hdrlen-byte header. */
-static int parse_sa_common(struct nlmsghdr *nlh, size_t hdrlen, struct ipx_sa *out)
+/*
+ * Shared by NEWSA/UPDSA and EXPIRE: a usersa_info at the start of a hdrlen-byte header.
+ * Writes into sa as it goes, so that a dump's SAs are built in place: on error sa holds
+ * part of an SA (names and numbers, never key bytes) and the callers that promise an
+ * untouched output parse into a local.
+ */
+static int parse_sa_common(struct nlmsghdr *nlh, size_t hdrlen, struct ipx_sa *sa)
 {
-	struct walk w = {0};
+	struct walk w;
 	struct xfrm_usersa_info p;
-	struct ipx_sa sa = {0};
 	int rc;
 
 	rc = check_len(nlh, hdrlen);
 	if (rc < 0)
 		goto out;
-	w.sa = &sa;
+	memset(sa, 0, sizeof(*sa));
+	w.present = 0;
+	w.sa = sa;
 	rc = walk_attrs(nlh, hdrlen, &w);
 	if (rc < 0)
 		goto out;
 	copy_hdr(&p, nlh, sizeof(p));
-	rc = conv_usersa(&sa, &p);
+	rc = conv_usersa(sa, &p);
 	if (rc < 0)
 		goto out;
-	rc = take_sa_attrs(&sa, &w);
-	if (rc < 0)
-		goto out;
-	*out = sa;
+	rc = take_sa_attrs(sa, &w);
 out:
 	return rc;
 }
 
-int ipx_parse_sa(struct nlmsghdr *nlh, struct ipx_sa *out)
+int ipx_parse_sa_scratch(struct nlmsghdr *nlh, struct ipx_sa *scratch)
 {
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA && nlh->nlmsg_type != XFRM_MSG_UPDSA)
 		return -EBADMSG;
-	return parse_sa_common(nlh, sizeof(struct xfrm_usersa_info), out);
+	return parse_sa_common(nlh, sizeof(struct xfrm_usersa_info), scratch);
+}
+
+int ipx_parse_sa(struct nlmsghdr *nlh, struct ipx_sa *out)
+{
+	struct ipx_sa sa;
+	int rc = ipx_parse_sa_scratch(nlh, &sa);
+
+	if (rc == 0)
+		*out = sa;
+	return rc;
 }
 
 int ipx_parse_expire(struct nlmsghdr *nlh, struct ipx_sa *out, int *hard)
 {
 	struct xfrm_user_expire ue;
+	struct ipx_sa sa;
 	int rc;
 
 	if (nlh->nlmsg_type != XFRM_MSG_EXPIRE)
 		return -EBADMSG;
-	rc = parse_sa_common(nlh, sizeof(ue), out);
+	rc = parse_sa_common(nlh, sizeof(ue), &sa);
 	if (rc == 0) {
+		*out = sa;
 		copy_hdr(&ue, nlh, sizeof(ue));
 		*hard = ue.hard != 0;
 	}
@@ -524,9 +579,9 @@ static void take_final(struct ipx_sa_final *f, const struct walk *w)
 	struct xfrm_usersa_info info;
 
 	memset(f, 0, sizeof(*f));
-	if (!w->tb[XFRMA_SA])
+	if (!attr_of(w, XFRMA_SA))
 		return;
-	ATTR_COPY(info, w->tb[XFRMA_SA]);
+	ATTR_COPY(info, attr_of(w, XFRMA_SA));
 	f->valid = true;
 	f->bytes = info.curlft.bytes;
 	f->packets = info.curlft.packets;
@@ -651,9 +706,9 @@ int ipx_parse_delpolicy(struct nlmsghdr *nlh, struct ipx_policy_key *key)
 		goto out;
 	copy_hdr(&id, nlh, sizeof(id));
 	pol.key.index = id.index;
-	if (w.tb[XFRMA_POLICY]) {
+	if (attr_of(&w, XFRMA_POLICY)) {
 		struct xfrm_userpolicy_info p;
-		ATTR_COPY(p, w.tb[XFRMA_POLICY]);
+		ATTR_COPY(p, attr_of(&w, XFRMA_POLICY));
 		pol.key.index = p.index;
 	}
 	rc = take_policy_attrs(&pol, &w);

@@ -19,23 +19,32 @@
 
 struct ipx_store;
 
+/*
+ * The store's internals come first: a lookup reads the chain pointer, the kept hash and
+ * then the key at the start of sa, so that a hit touches as few cache lines as it can.
+ */
 struct ipx_sa_row {
-	uint32_t id; /* ipsecSaIndex */
-	struct ipx_sa sa;
+	/* store internals */
+	struct ipx_sa_row *hash_next;
+	uint64_t key_hash;
+	uint64_t seen_gen;
+	/* for everyone */
+	uint32_t id;          /* ipsecSaIndex */
 	uint8_t dir;          /* enum ipx_sa_dir, kernel's when given, else derived */
 	uint8_t soft_expired; /* the kernel sent a soft EXPIRE for it */
-	uint64_t first_seen;  /* wall clock, seconds */
-	/* store internals */
-	uint64_t seen_gen;
-	struct ipx_sa_row *hash_next;
+	struct ipx_sa sa;
+	uint64_t first_seen; /* wall clock, seconds */
 };
 
 struct ipx_policy_row {
+	/* store internals */
+	struct ipx_policy_row *hash_next;
+	uint64_t key_hash;
+	uint64_t seen_gen;
+	/* for everyone */
 	uint32_t id; /* ipsecPolicyIndex */
 	struct ipx_policy pol;
 	uint64_t first_seen;
-	uint64_t seen_gen;
-	struct ipx_policy_row *hash_next;
 };
 
 enum ipx_store_event_type {

@@ -17,6 +17,12 @@
 
 /* XFRM_MSG_NEWSA / UPDSA and dump replies. */
 int ipx_parse_sa(struct nlmsghdr *nlh, struct ipx_sa *out);
+/*
+ * The same, built in place for callers that drop the SA on error (a dump's rows, events):
+ * on -EBADMSG *scratch holds part of an SA (never key bytes), not its earlier value. Saves
+ * copying a whole struct ipx_sa per message.
+ */
+int ipx_parse_sa_scratch(struct nlmsghdr *nlh, struct ipx_sa *scratch);
 /* The counters an SA ended with, as XFRM_MSG_DELSA carries them (valid: it did). */
 struct ipx_sa_final {
 	bool valid;

@@ -939,6 +939,37 @@ static void test_output_untouched_on_error(void)
 	free(m);
 }
 
+/*
+ * The in-place parser of dumps: from a scratch dirty with an earlier SA, the same SA as
+ * ipx_parse_sa() gives (nothing of the earlier one left), no key bytes in message or
+ * scratch; every cut that is not between attributes is rejected, its keys wiped too.
+ */
+static void test_scratch_parse(void)
+{
+	struct ipx_sa scratch;
+
+	memset(&scratch, 0x5a, sizeof(scratch));
+	for (size_t i = 0; i < sa_dump.n; i++) {
+		struct nlmsghdr *a = copy_msg(sa_dump.m[i]), *b = copy_msg(sa_dump.m[i]);
+		struct ipx_sa want;
+		CU_ASSERT_EQUAL_FATAL(ipx_parse_sa(a, &want), 0);
+		CU_ASSERT_EQUAL_FATAL(ipx_parse_sa_scratch(b, &scratch), 0);
+		CU_ASSERT_EQUAL(memcmp(&scratch, &want, sizeof(want)), 0);
+		CU_ASSERT_FALSE(has_key_bytes(b, b->nlmsg_len));
+		CU_ASSERT_FALSE(has_key_bytes(&scratch, sizeof(scratch)));
+		for (size_t len = 0; len < sa_dump.m[i]->nlmsg_len; len++) {
+			struct nlmsghdr *c = cut_copy(sa_dump.m[i], len);
+			int rc = ipx_parse_sa_scratch(c, &scratch);
+			CU_ASSERT_EQUAL(rc, is_boundary(sa_dump.m[i], len) ? 0 : -EBADMSG);
+			CU_ASSERT_FALSE(has_key_bytes(c, len < sizeof(*c) ? sizeof(*c) : len));
+			CU_ASSERT_FALSE(has_key_bytes(&scratch, sizeof(scratch)));
+			free(c);
+		}
+		free(a);
+		free(b);
+	}
+}
+
 static void test_bad_nla_len(void)
 {
 	struct nlmsghdr *orig = dump_sa(0xc0050005); /* has the most attributes */
@@ -1447,6 +1478,7 @@ int main(void)
 	CU_add_test(s, "keys wiped from every message", test_keys_wiped);
 	CU_add_test(s, "every truncation", test_truncated);
 	CU_add_test(s, "output untouched on error", test_output_untouched_on_error);
+	CU_add_test(s, "in-place parse of dump rows", test_scratch_parse);
 	CU_add_test(s, "bad nla_len", test_bad_nla_len);
 	CU_add_test(s, "alg_key_len beyond the attribute", test_alg_key_len);
 	CU_add_test(s, "ESN bmp_len", test_esn_bmp_len);
