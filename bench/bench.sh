@@ -1,10 +1,10 @@
 #!/bin/sh
 # bench.sh: what `make bench` runs, on the host. Boots user-mode-linux for each part:
 # bench/run-collect.sh (collection), bench/run-serve.sh (serving through snmpd) and
-# bench/run-churn.sh (events under churn), then bench/report.sh, bench/report-serve.sh and
-# bench/report-churn.sh on what they measured.
+# bench/run-churn.sh (events under churn) and bench/run-direct.sh (direct mode), then the
+# bench/report*.sh on what they measured.
 #
-# Environment (all optional, see bench/README.md): BENCH_PARTS ("collect serve churn"),
+# Environment (all optional, see bench/README.md): BENCH_PARTS ("collect serve churn direct"),
 # BENCH_N collection sizes (default "1000 10000 50000"), BENCH_SERVE_N serving sizes
 # ("1000 10000"), BENCH_BIG=1 adds 100000 to both (and gives UML 2 GiB), BENCH_R
 # collection repetitions (5), BENCH_AEAD_N the size measured with AES-GCM SAs too (50000;
@@ -13,14 +13,14 @@
 # BENCH_SERVE_TABLE_R (2), BENCH_SERVE_IDLE_S (60), BENCH_SERVE_CHECK_N the walk-under-
 # churn check (1000; 0 = none), BENCH_SERVE_STRACE_N where syscalls are counted (1000),
 # BENCH_CHURN_N (10000), BENCH_CHURN_RATE (1000), BENCH_CHURN_S (60), BENCH_CHURN_OVF_ADD
-# (30000) for the churn part, BENCH_OUT where results.md, results.txt and the plots go
-# (default: bench/ of the source tree). top_srcdir and top_builddir come from make; the
+# (30000) for the churn part, BENCH_DIRECT_* for the direct part, BENCH_OUT where
+# results.md, results.txt and the plots go (default: bench/ of the source tree). top_srcdir and top_builddir come from make; the
 # raw output and logs stay in $top_builddir/bench/lab.
 set -eu
 
 src=${top_srcdir:?run me through make bench}
 build=${top_builddir:?run me through make bench}
-parts=${BENCH_PARTS:-collect serve churn}
+parts=${BENCH_PARTS:-collect serve churn direct}
 sizes=${BENCH_N:-1000 10000 50000}
 serve_sizes=${BENCH_SERVE_N:-1000 10000}
 reps=${BENCH_R:-5}
@@ -31,6 +31,9 @@ limit=1200
 serve_limit=1800
 churn_sizes=${BENCH_CHURN_N:-10000}
 churn_limit=900
+direct_sizes=${BENCH_DIRECT_N:-1000 10000}
+direct_idle=${BENCH_DIRECT_IDLE_S:-0}
+direct_limit=1200
 if [ -n "${BENCH_BIG:-}" ] && [ "${BENCH_BIG}" != 0 ]; then
 	sizes="$sizes 100000"
 	serve_sizes="$serve_sizes 100000"
@@ -39,6 +42,9 @@ if [ -n "${BENCH_BIG:-}" ] && [ "${BENCH_BIG}" != 0 ]; then
 	serve_limit=10800
 	churn_sizes="$churn_sizes 100000"
 	churn_limit=1800
+	direct_sizes="$direct_sizes 100000"
+	direct_idle=${BENCH_DIRECT_IDLE_S:-60}
+	direct_limit=3600
 fi
 lab=$build/bench/lab
 rm -rf "$lab"
@@ -85,6 +91,21 @@ case " $parts " in *" churn "*)
 	;;
 esac
 
+case " $parts " in *" direct "*)
+	echo "bench: direct mode: N = $direct_sizes, whole table at ${BENCH_DIRECT_TABLE_N:-1000}," \
+		"CPU at the largest N (${BENCH_DIRECT_POLLS:-3} polls 60 s apart)"
+	echo "bench: booting user-mode-linux ($mem); about 4 minutes for the default sizes (7-12 with BENCH_BIG)"
+	echo "$host" >"$lab/direct.txt"
+	LAB_DIR=$lab "$src/tests/lab/uml-run" --mem "$mem" --timeout "$direct_limit" \
+		"$src/bench/run-direct.sh" -n "$direct_sizes" -r "${BENCH_DIRECT_R:-5}" \
+		-R "${BENCH_DIRECT_BIG_R:-3}" -t "${BENCH_DIRECT_TABLE_N:-1000}" \
+		-T "${BENCH_DIRECT_TABLE_R:-3}" -i "$direct_idle" -p "${BENCH_DIRECT_POLLS:-3}" \
+		"$lab/direct.txt" ||
+		echo "bench: run-direct.sh failed (status $?); logs in $lab/direct-*/" >&2
+	cat "$lab/direct.txt" >>"$lab/all.txt"
+	;;
+esac
+
 wrote=
 if grep -q '^collect ' "$lab/all.txt"; then
 	"$src/bench/report.sh" "$lab/all.txt" "$out"
@@ -108,6 +129,14 @@ if grep -q '^churn what=\(events\|overflow\|error\) ' "$lab/all.txt"; then
 		cp "$lab/all.txt" "$out/results.txt"
 		wrote="$out/results.md, $out/results.txt"
 	fi
+fi
+if grep -q '^direct what=walk ' "$lab/all.txt"; then
+	if [ -z "$wrote" ]; then
+		rm -f "$out/results.md"
+		cp "$lab/all.txt" "$out/results.txt"
+		wrote="$out/results.md, $out/results.txt"
+	fi
+	"$src/bench/report-direct.sh" "$lab/all.txt" "$out/results.md"
 fi
 [ -n "$wrote" ] || { echo "bench: nothing measured (BENCH_PARTS=$parts)" >&2; exit 1; }
 echo "bench: wrote $wrote"

@@ -26,12 +26,14 @@ CLEANFILES += bench/ipsec-agentx-bench$(EXEEXT) tests/tools/snmp-getlat$(EXEEXT)
 
 EXTRA_DIST += bench/README.md bench/bench.sh bench/run-collect.sh bench/report.sh \
 	bench/run-serve.sh bench/serve-check.sh bench/report-serve.sh \
-	bench/profile-collect.sh bench/run-churn.sh bench/report-churn.sh bench/results.txt \
+	bench/profile-collect.sh bench/run-churn.sh bench/report-churn.sh \
+	bench/run-direct.sh bench/report-direct.sh bench/results.txt \
 	bench/results.md bench/time-per-sa.png bench/serve-per-row.png
 
 # BENCH_N="1000 10000" (sizes), BENCH_BIG=1 (adds 100000), BENCH_R (repetitions),
 # BENCH_AEAD_N (AES-GCM size, 0 = none), BENCH_OUT (where results.md and the plots go);
-# BENCH_PARTS, BENCH_SERVE_* for the serving part, BENCH_CHURN_* for the churn part: see
+# BENCH_PARTS, BENCH_SERVE_* for the serving part, BENCH_CHURN_* for the churn part,
+# BENCH_DIRECT_* for the direct part: see
 # bench/README.md.
 bench: bench/collect-bench$(EXEEXT) tests/tools/xfrm-load$(EXEEXT) \
 	bench/ipsec-agentx-bench$(EXEEXT) tests/tools/snmp-getlat$(EXEEXT)
