@@ -10,7 +10,7 @@
 # BENCH_R collection repetitions (5), BENCH_AEAD_N the size measured with AES-GCM SAs too
 # (50000; 0 = none), BENCH_SERVE_R walk rounds (3, plus a first one), BENCH_SERVE_BIG_R at
 # N = 100000 (1), BENCH_SERVE_TABLE_N the whole-table size (200; 0 = none),
-# BENCH_SERVE_TABLE_R (2), BENCH_SERVE_IDLE_S (20; 60 with BENCH_BIG),
+# BENCH_SERVE_TABLE_R (2), BENCH_SERVE_IDLE_S (60),
 # BENCH_SERVE_CHECK_N the walk-under-churn check (1000; 0 = none), BENCH_SERVE_STRACE_N
 # where syscalls are counted (1000), BENCH_CHURN_N (10000), BENCH_CHURN_RATE (1000),
 # BENCH_CHURN_S (60), BENCH_CHURN_OVF_ADD (30000) for the churn part, BENCH_DIRECT_* for
@@ -36,9 +36,8 @@ direct_sizes=${BENCH_DIRECT_N:-1000 10000}
 direct_idle=${BENCH_DIRECT_IDLE_S:-0}
 direct_polls=${BENCH_DIRECT_POLLS:-1}
 direct_limit=1200
-# The CPU targets are stated at N = 100,000: the default run only shows the way (one idle
-# window of 20 s, one poll), BENCH_BIG measures them in full (60 s, three polls).
-serve_idle=${BENCH_SERVE_IDLE_S:-20}
+# The CPU targets are stated at N = 100,000: the default run only shows the way there
+# with one poll of the direct mode, BENCH_BIG measures them in full (three polls).
 if [ -n "${BENCH_BIG:-}" ] && [ "${BENCH_BIG}" != 0 ]; then
 	sizes="$sizes 100000"
 	serve_sizes="$serve_sizes 100000"
@@ -50,7 +49,6 @@ if [ -n "${BENCH_BIG:-}" ] && [ "${BENCH_BIG}" != 0 ]; then
 	direct_sizes="$direct_sizes 100000"
 	direct_idle=${BENCH_DIRECT_IDLE_S:-60}
 	direct_polls=${BENCH_DIRECT_POLLS:-3}
-	serve_idle=${BENCH_SERVE_IDLE_S:-60}
 	direct_limit=3600
 fi
 lab=$build/bench/lab
@@ -79,7 +77,7 @@ case " $parts " in *" serve "*)
 	LAB_DIR=$lab "$src/tests/lab/uml-run" --mem "$mem" --timeout "$serve_limit" \
 		"$src/bench/run-serve.sh" -n "$serve_sizes" -r "${BENCH_SERVE_R:-3}" \
 		-R "${BENCH_SERVE_BIG_R:-1}" -t "${BENCH_SERVE_TABLE_N:-200}" -T "${BENCH_SERVE_TABLE_R:-2}" \
-		-i "$serve_idle" -c "${BENCH_SERVE_CHECK_N:-1000}" \
+		-i "${BENCH_SERVE_IDLE_S:-60}" -c "${BENCH_SERVE_CHECK_N:-1000}" \
 		-s "${BENCH_SERVE_STRACE_N:-1000}" "$lab/serve.txt"
 	cat "$lab/serve.txt" >>"$lab/all.txt"
 	;;
