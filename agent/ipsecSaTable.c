@@ -142,15 +142,15 @@ static void sat_u32(struct ipx_val *v, uint64_t x)
 static int sa_get_algs(const struct ipx_sa *sa, unsigned int col, struct ipx_val *v)
 {
 	switch (col) {
-	case COL_ENC_ALG: ipx_val_string(v, sa->enc.name); break;
+	case COL_ENC_ALG: ipx_val_string(v, ipx_alg_name(&sa->enc)); break;
 	case COL_ENC_KEY_BITS: ipx_val_gauge(v, sa->enc.key_bits); break;
-	case COL_AUTH_ALG: ipx_val_string(v, sa->auth.name); break;
+	case COL_AUTH_ALG: ipx_val_string(v, ipx_alg_name(&sa->auth)); break;
 	case COL_AUTH_KEY_BITS: ipx_val_gauge(v, sa->auth.key_bits); break;
 	case COL_AUTH_TRUNC_BITS: ipx_val_gauge(v, sa->auth.icv_bits); break;
-	case COL_AEAD_ALG: ipx_val_string(v, sa->aead.name); break;
+	case COL_AEAD_ALG: ipx_val_string(v, ipx_alg_name(&sa->aead)); break;
 	case COL_AEAD_KEY_BITS: ipx_val_gauge(v, sa->aead.key_bits); break;
 	case COL_AEAD_ICV_BITS: ipx_val_gauge(v, sa->aead.icv_bits); break;
-	case COL_COMP_ALG: ipx_val_string(v, sa->comp.name); break;
+	case COL_COMP_ALG: ipx_val_string(v, ipx_alg_name(&sa->comp)); break;
 	default: return -1;
 	}
 	return 0;

@@ -2,7 +2,7 @@
  * collect-bench: what a full resync of the current network namespace's SAs costs, against
  * the floor of a raw XFRM_MSG_GETSA dump (see bench/README.md).
  *
- *   collect-bench [-r REPS] [-e EXPECT] [-t TAG] [-b BYTES] [-m raw,parse,cold,warm,store]
+ *   collect-bench [-r REPS] [-e EXPECT] [-t TAG] [-b BYTES] [-o] [-m raw,parse,cold,warm,store]
  *   collect-bench -W MIB
  *
  * After one untimed dump: REPS cold resyncs, then REPS rounds of (raw dump, dump+parse,
@@ -34,7 +34,9 @@
  *
  * -e: the number of SAs every dump and store must hold. -m: only these measurements
  * (e.g. to profile one). -b: the raw and parse dumps' receive buffer, instead of the
- * collector's 64 KiB + a page (smaller buffers mean more recvmsg calls). -W MIB: touch
+ * collector's 64 KiB + a page (smaller buffers mean more recvmsg calls). -o: every store
+ * gets an observer that does nothing, as the daemon's have (the IKE store and the
+ * notifications), so that each update pays for the event it makes. -W MIB: touch
  * that much memory and exit (see prefault()). Progress goes to stderr; exit status 1 if
  * anything failed or a count was off.
  *
@@ -75,6 +77,7 @@ static const char *tag = "";
 static size_t rx_size; /* of the raw and parse dumps; 0 = RX_SIZE */
 static const char *only = "raw,parse,cold,warm,store";
 static long expect = -1;
+static int observed; /* -o */
 static int failed;
 
 static double mono_s(void)
@@ -167,6 +170,24 @@ static long vm_rss_kb(void)
 			break;
 	fclose(f);
 	return kb;
+}
+
+static void observe_nothing(void *ctx, const struct ipx_store_event *ev)
+{
+	(void)ctx;
+	(void)ev;
+}
+
+/* A fresh store, observed with -o. */
+static struct ipx_store *new_store(void)
+{
+	struct ipx_store *st = ipx_store_new();
+
+	if (st && observed && ipx_store_observe(st, observe_nothing, NULL) < 0) {
+		ipx_store_free(st);
+		return NULL;
+	}
+	return st;
 }
 
 /* ---- the raw dump: our own libmnl code, no parser, no store ------------------------------ */
@@ -300,7 +321,7 @@ static int bench_cold(struct bench *b)
 		ipx_collector_close(b->c);
 		ipx_store_free(b->st);
 		b->c = NULL;
-		b->st = ipx_store_new();
+		b->st = new_store();
 		if (!b->st) {
 			perror("collect-bench");
 			return -1;
@@ -455,7 +476,7 @@ static int bench_store(struct bench *b)
 	for (int r = 0; r < b->reps; r++) {
 		struct sample u, e;
 		ipx_store_free(st);
-		st = ipx_store_new();
+		st = new_store();
 		if (!st || ipx_store_set_local_addrs(st, local, 4) < 0 ||
 		    store_pass(st, sa, res.msgs, &u, &e) < 0)
 			goto out;
@@ -520,7 +541,7 @@ static int wanted(const char *group)
 static void usage(void)
 {
 	fprintf(stderr, "usage: collect-bench [-r REPS] [-e EXPECT] [-t TAG] [-b BYTES] "
-	                "[-m raw,parse,cold,warm,store]\n"
+	                "[-o] [-m raw,parse,cold,warm,store]\n"
 	                "       collect-bench -W MIB\n");
 	exit(2);
 }
@@ -533,7 +554,7 @@ int main(int argc, char **argv)
 	long touch = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:e:t:b:m:W:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:e:t:b:m:W:oh")) != -1) {
 		switch (opt) {
 		case 'r': b.reps = atoi(optarg); break;
 		case 'e': expect = atol(optarg); break;
@@ -541,6 +562,7 @@ int main(int argc, char **argv)
 		case 'b': rx_size = (size_t)atol(optarg); break;
 		case 'm': only = optarg; break;
 		case 'W': touch = atol(optarg); break;
+		case 'o': observed = 1; break;
 		default: usage();
 		}
 	}

@@ -60,6 +60,7 @@ struct ipx_collector {
 	char *stat_text; /* its read buffer */
 	size_t stat_cap;
 	struct ipx_collector_status status;
+	int alg_names_warned; /* some were served as IPX_ALG_NAME_OTHER, and it was logged */
 };
 
 /* What one reply message is for, during a request on the query or route socket. */
@@ -1094,6 +1095,24 @@ static int dump_policies_and_info(struct ipx_collector *c, uint64_t now, int *in
 	return 0;
 }
 
+/* Says once that some algorithm names are served as "(other)" (xfrm_parse.h: the intern
+ * table is full, or a name is not printable): the same SAs count again at every resync. */
+static void warn_alg_names_lost(struct ipx_collector *c)
+{
+	struct ipx_alg_names_stats st;
+
+	if (c->alg_names_warned)
+		return;
+	ipx_alg_names_stats(&st);
+	if (!st.other && !st.invalid)
+		return;
+	ipx_log_warnx("algorithm names served as \"%s\": %llu over the table's %d distinct "
+	              "names, %llu not printable (said once)",
+	              IPX_ALG_NAME_OTHER, (unsigned long long)st.other, IPX_ALG_NAMES_MAX,
+	              (unsigned long long)st.invalid);
+	c->alg_names_warned = 1;
+}
+
 /*
  * SA and policy dumps are the resync: without both, it failed and stays due. SAD/SPD
  * info, xfrm_stat and the local addresses come after; their errors are returned and kept
@@ -1110,6 +1129,7 @@ int ipx_collector_resync(struct ipx_collector *c)
 	c->resync_due = 0;
 	c->status.events_ok = 1;
 	rc = dump_table(c, IPX_SYNC_SA, now, 0);
+	warn_alg_names_lost(c);
 	if (rc < 0)
 		goto fail;
 	rc = dump_policies_and_info(c, now, &info_rc);

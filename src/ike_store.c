@@ -461,16 +461,16 @@ static void kernel_sa_added(struct ipx_ike_store *st, const struct ipx_sa_row *r
 }
 
 static void kernel_sa_updated(struct ipx_ike_store *st, const struct ipx_sa_row *row,
-                              const struct ipx_sa *old)
+                              const struct ipx_sa_counters *old)
 {
 	struct link *l = link_find(st, row->id);
 
 	/* Counters only grow in the kernel; a smaller value would be a new SA, not traffic. */
-	if (!l || !l->ctr || !old || row->sa.cur_bytes < old->cur_bytes ||
-	    row->sa.cur_packets < old->cur_packets)
+	if (!l || !l->ctr || !old || row->sa.cur_bytes < old->bytes ||
+	    row->sa.cur_packets < old->packets)
 		return;
-	count_sa(l->ctr, l->inbound, row->sa.cur_bytes - old->cur_bytes,
-	         row->sa.cur_packets - old->cur_packets);
+	count_sa(l->ctr, l->inbound, row->sa.cur_bytes - old->bytes,
+	         row->sa.cur_packets - old->packets);
 }
 
 static void kernel_sa_deleted(struct ipx_ike_store *st, const struct ipx_sa_row *row)
@@ -494,7 +494,7 @@ static void on_xfrm_event(void *arg, const struct ipx_store_event *ev)
 
 	switch (ev->type) {
 	case IPX_EV_SA_ADD: kernel_sa_added(st, ev->sa); break;
-	case IPX_EV_SA_UPDATE: kernel_sa_updated(st, ev->sa, ev->old_sa); break;
+	case IPX_EV_SA_UPDATE: kernel_sa_updated(st, ev->sa, ev->old); break;
 	case IPX_EV_SA_DELETE: kernel_sa_deleted(st, ev->sa); break;
 	default: break;
 	}

@@ -499,6 +499,15 @@ size_t ipx_store_sa_count(const struct ipx_store *st)
 	return st->sa.hash.count;
 }
 
+static void sa_counters(const struct ipx_sa *sa, struct ipx_sa_counters *out)
+{
+	out->bytes = sa->cur_bytes;
+	out->packets = sa->cur_packets;
+	out->replay_window = sa->stat_replay_window;
+	out->replay = sa->stat_replay;
+	out->integrity_failed = sa->stat_integrity_failed;
+}
+
 int ipx_store_sa_upsert(struct ipx_store *st, const struct ipx_sa *sa, uint64_t now)
 {
 	uint64_t hv = sa_key_hash(&sa->key);
@@ -507,13 +516,13 @@ int ipx_store_sa_upsert(struct ipx_store *st, const struct ipx_sa *sa, uint64_t 
 	int rc;
 
 	if (row) {
-		struct ipx_sa old;
+		struct ipx_sa_counters old;
 		/* The direction depends on the addresses and the kernel's word only; the
 		 * local address set has its own re-derivation. */
 		int same_dir =
 		    row->sa.kernel_dir == sa->kernel_dir && addr_equal(&row->sa.saddr, &sa->saddr);
 		if (st->n_observers)
-			old = row->sa;
+			sa_counters(&row->sa, &old);
 		row->sa = *sa;
 		if (!same_dir)
 			row->dir = derive_dir(st, sa);
@@ -522,7 +531,7 @@ int ipx_store_sa_upsert(struct ipx_store *st, const struct ipx_sa *sa, uint64_t 
 			return 0;
 		ev.type = IPX_EV_SA_UPDATE;
 		ev.sa = row;
-		ev.old_sa = &old;
+		ev.old = &old;
 		notify(st, &ev);
 		return 0;
 	}

@@ -125,6 +125,144 @@ static uint64_t key_bytes(uint32_t bits)
 	return ((uint64_t)bits + 7) / 8;
 }
 
+/* ---- algorithm names ------------------------------------------------------------------ */
+
+/*
+ * The intern table (xfrm_parse.h). Open addressing on a hash of the name, with twice as
+ * many slots as names so that probes stay short and always end at an empty slot; a slot
+ * holds 1 + the name's index, 0 = empty. The names live in static storage: nothing to
+ * free, and every pointer handed out stays valid for the life of the process.
+ *
+ * A lookup runs for every SA of a dump, so it reads words: the hash takes the first and
+ * the last 8 bytes of the name (with its length), a comparison whole words and then the
+ * last 8 bytes, overlapping. Only names alike in length, start and end hash alike.
+ */
+#define NAME_SLOTS (2 * IPX_ALG_NAMES_MAX)
+#define WORD       sizeof(uint64_t)
+
+static struct {
+	char pool[IPX_ALG_NAMES_MAX][IPX_ALG_NAME_MAX];
+	uint8_t len[IPX_ALG_NAMES_MAX];
+	uint16_t slot[NAME_SLOTS];
+	size_t n;
+	uint64_t other, invalid;
+} alg_names;
+
+static uint64_t load_word(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, WORD);
+	return w;
+}
+
+/* The first n bytes of a word as it lies in memory, the rest zero (0 < n < 8). */
+static uint64_t word_head(uint64_t w, size_t n)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return w & (~0ULL >> (64 - 8 * n));
+#else
+	return w & (~0ULL << (64 - 8 * n));
+#endif
+}
+
+/* field holds IPX_ALG_NAME_MAX readable bytes (a whole alg_name), the name its first len. */
+static uint64_t name_hash(const char *field, size_t len)
+{
+	uint64_t h, last;
+
+	if (len < WORD) {
+		h = word_head(load_word(field), len);
+		last = 0;
+	} else {
+		h = load_word(field);
+		last = load_word(field + len - WORD);
+	}
+	h = (h ^ len) * 0xbf58476d1ce4e5b9ULL; /* splitmix64's multiply-xorshift */
+	h = (h ^ (h >> 31) ^ last) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
+static int same_name(const char *a, const char *b, size_t len)
+{
+	size_t i;
+
+	if (len < WORD)
+		return memcmp(a, b, len) == 0;
+	for (i = 0; i + WORD < len; i += WORD)
+		if (load_word(a + i) != load_word(b + i))
+			return 0;
+	return load_word(a + len - WORD) == load_word(b + len - WORD);
+}
+
+/* What a DisplayString may hold. */
+static int is_printable(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* A name not in the table, whose probe ended at empty slot at. Checked only here: a name
+ * found in the table was checked when it was added. */
+static const char *intern_add(const char *name, size_t len, size_t at)
+{
+	char *copy;
+
+	if (!is_printable(name, len)) {
+		alg_names.invalid++;
+		return IPX_ALG_NAME_OTHER;
+	}
+	if (alg_names.n == IPX_ALG_NAMES_MAX) {
+		alg_names.other++;
+		return IPX_ALG_NAME_OTHER;
+	}
+	copy = alg_names.pool[alg_names.n];
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	alg_names.len[alg_names.n] = (uint8_t)len;
+	alg_names.slot[at] = (uint16_t)(alg_names.n + 1);
+	alg_names.n++;
+	return copy;
+}
+
+/* ipx_alg_intern() of the first len bytes of a whole alg_name field (0 < len < 64). */
+static const char *intern_field(const char *field, size_t len)
+{
+	size_t at = name_hash(field, len) & (NAME_SLOTS - 1);
+
+	for (; alg_names.slot[at]; at = (at + 1) & (NAME_SLOTS - 1)) {
+		size_t i = alg_names.slot[at] - 1u;
+		if (alg_names.len[i] == len && same_name(alg_names.pool[i], field, len))
+			return alg_names.pool[i];
+	}
+	return intern_add(field, len, at);
+}
+
+const char *ipx_alg_intern(const char *name, size_t len)
+{
+	char field[IPX_ALG_NAME_MAX] = {0};
+
+	if (len == 0)
+		return NULL;
+	if (len >= IPX_ALG_NAME_MAX) {
+		alg_names.invalid++;
+		return IPX_ALG_NAME_OTHER;
+	}
+	memcpy(field, name, len);
+	return intern_field(field, len);
+}
+
+void ipx_alg_names_stats(struct ipx_alg_names_stats *out)
+{
+	out->distinct = alg_names.n;
+	out->other = alg_names.other;
+	out->invalid = alg_names.invalid;
+}
+
+/* ---- algorithm attributes ------------------------------------------------------------- */
+
 /* The name's length, or -EBADMSG: the kernel always terminates it. */
 static int alg_name_len(const char *name)
 {
@@ -158,7 +296,8 @@ static int take_alg(const struct nlattr *attr, struct ipx_alg *out, size_t hdr, 
 	if (n < 0)
 		goto out;
 	if (out) {
-		memcpy(out->name, p, (size_t)n + 1);
+		/* Reads within the 64-byte name only: the key starts after the lengths (hdr). */
+		out->name = n ? intern_field(p, (size_t)n) : NULL;
 		out->key_bits = bits;
 		out->icv_bits = len2;
 	}
@@ -182,7 +321,7 @@ static int walk_alg(const struct nlattr *attr, uint16_t type, struct ipx_sa *sa)
 		return take_alg(attr, sa ? &sa->auth : NULL, sizeof(struct xfrm_algo_auth), 1);
 	case XFRMA_ALG_AUTH:
 		/* The kernel sends AUTH beside AUTH_TRUNC; the latter has the MAC length. */
-		return take_alg(attr, sa && !sa->auth.name[0] ? &sa->auth : NULL,
+		return take_alg(attr, sa && !sa->auth.name ? &sa->auth : NULL,
 		                sizeof(struct xfrm_algo), 0);
 	}
 	return 0;

@@ -60,10 +60,20 @@ enum ipx_store_event_type {
 	IPX_EV_RESYNC_DONE,
 };
 
+/*
+ * What IPX_EV_SA_UPDATE tells of the SA before the update: its counters, the fields that
+ * observers compare (IKE traffic per connection). Not the whole old SA: copying it for
+ * every row of every resync would cost as much as the rest of the update.
+ */
+struct ipx_sa_counters {
+	uint64_t bytes, packets;
+	uint32_t replay_window, replay, integrity_failed; /* the kernel's drop counters */
+};
+
 struct ipx_store_event {
 	enum ipx_store_event_type type;
 	const struct ipx_sa_row *sa;         /* SA events; valid only during the callback */
-	const struct ipx_sa *old_sa;         /* IPX_EV_SA_UPDATE: the values before */
+	const struct ipx_sa_counters *old;   /* IPX_EV_SA_UPDATE: the counters before */
 	const struct ipx_policy_row *policy; /* policy events */
 	const struct ipx_policy *acquire;    /* IPX_EV_ACQUIRE: the policy that asked */
 };

@@ -41,12 +41,23 @@ struct ipx_lifetime {
 	uint64_t soft_use_secs, hard_use_secs;
 };
 
-/* An algorithm as configured on an SA: never its key. name[0] == 0 when absent. */
+/*
+ * An algorithm as configured on an SA: never its key. name is NULL when absent (so a
+ * zeroed SA has no algorithm), else an interned string (xfrm_parse.h: ipx_alg_intern()),
+ * immutable and never freed: SAs copy and compare the pointer, and rows stay small (a
+ * name buffer per algorithm was half of struct ipx_sa).
+ */
 struct ipx_alg {
-	char name[IPX_ALG_NAME_MAX];
+	const char *name;
 	uint32_t key_bits;
 	uint32_t icv_bits; /* AEAD ICV or truncated MAC length; 0 when not applicable */
 };
+
+/* The name to show: "" when the SA has no such algorithm. */
+static inline const char *ipx_alg_name(const struct ipx_alg *a)
+{
+	return a->name ? a->name : "";
+}
 
 enum ipx_sa_dir {
 	IPX_DIR_UNKNOWN = 0,

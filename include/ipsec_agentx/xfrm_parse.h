@@ -11,6 +11,7 @@
 
 #include <linux/netlink.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ipsec_agentx/xfrm.h"
@@ -46,6 +47,25 @@ int ipx_parse_acquire(struct nlmsghdr *nlh, struct ipx_policy *out);
 /* XFRM_MSG_NEWSADINFO / NEWSPDINFO. */
 int ipx_parse_sadinfo(struct nlmsghdr *nlh, struct ipx_sad_info *out);
 int ipx_parse_spdinfo(struct nlmsghdr *nlh, struct ipx_spd_info *out);
+
+/*
+ * Algorithm names, interned: the parsers hand out SAs whose struct ipx_alg names point
+ * into one process-wide table of the kernel's names, each kept once, immutable and never
+ * freed. The kernel has a small set of them (its crypto API's templates), so the table is
+ * capped at IPX_ALG_NAMES_MAX distinct names; a name beyond that, or one that is not
+ * printable ASCII (the MIB's DisplayString), reads as IPX_ALG_NAME_OTHER and is counted.
+ * Not thread-safe, like the rest of the daemon.
+ */
+#define IPX_ALG_NAMES_MAX  256
+#define IPX_ALG_NAME_OTHER "(other)"
+/* The interned copy of name[0..len), len < IPX_ALG_NAME_MAX; NULL when len is 0. */
+const char *ipx_alg_intern(const char *name, size_t len);
+struct ipx_alg_names_stats {
+	size_t distinct;  /* names held (at most IPX_ALG_NAMES_MAX) */
+	uint64_t other;   /* names read as IPX_ALG_NAME_OTHER: table full */
+	uint64_t invalid; /* names read as IPX_ALG_NAME_OTHER: not printable ASCII */
+};
+void ipx_alg_names_stats(struct ipx_alg_names_stats *out);
 
 /* /proc/net/xfrm_stat text: every "Name value" line, whatever names the kernel has. */
 int ipx_parse_xfrm_stat(const char *text, char (**names)[48], uint64_t **values, size_t *n);

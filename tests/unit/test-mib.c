@@ -9,6 +9,7 @@
 #include <CUnit/Basic.h>
 
 #include "groups.h"
+#include "ipsec_agentx/xfrm_parse.h"
 #include "oids.h"
 
 static const oid sa_entry[] = {IPX_OID_SA_ENTRY};
@@ -41,7 +42,7 @@ static struct ipx_sa make_sa(uint32_t spi, int with_mark)
 	sa.key.spi = spi;
 	sa.key.proto = 50;
 	sa.mode = IPX_MODE_TUNNEL;
-	strcpy(sa.aead.name, "rfc4106(gcm(aes))");
+	sa.aead.name = ipx_alg_intern("rfc4106(gcm(aes))", strlen("rfc4106(gcm(aes))"));
 	sa.aead.key_bits = 160;
 	sa.aead.icv_bits = 128;
 	sa.cur_bytes = 5000000000ULL;
@@ -142,6 +143,11 @@ static void test_sa_first_and_values(void)
 	name[base] = 19; /* ipsecSaAeadAlg */
 	CU_ASSERT_EQUAL(ipx_table_resolve(g, MODE_GET, name, base + 2, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(v.len, strlen("rfc4106(gcm(aes))"));
+	CU_ASSERT_EQUAL(memcmp(v.ptr, "rfc4106(gcm(aes))", v.len), 0);
+	name[base] = 14; /* ipsecSaEncAlg: none (a NULL name) reads as zero-length */
+	CU_ASSERT_EQUAL(ipx_table_resolve(g, MODE_GET, name, base + 2, out, &outlen, &v), 0);
+	CU_ASSERT_EQUAL(v.type, ASN_OCTET_STR);
+	CU_ASSERT_EQUAL(v.len, 0);
 	name[base] = 49; /* ipsecSaSoftExpiresIn: 3000 s after an add 100 s ago */
 	CU_ASSERT_EQUAL(ipx_table_resolve(g, MODE_GET, name, base + 2, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(v.l, 2900);

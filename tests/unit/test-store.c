@@ -35,7 +35,7 @@ static void record(void *ctx, const struct ipx_store_event *ev)
 
 	log->n[ev->type]++;
 	if (ev->type == IPX_EV_SA_UPDATE)
-		log->last_old_bytes = ev->old_sa->cur_bytes;
+		log->last_old_bytes = ev->old->bytes;
 }
 
 static void test_ids_are_stable_and_ordered(void)

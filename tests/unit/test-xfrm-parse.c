@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -160,6 +162,17 @@ static int has_key_bytes(const void *p, size_t len)
 		for (size_t off = 0; off + WINDOW <= keys.len[k]; off++)
 			if (memmem(p, len, keys.key[k] + off, WINDOW))
 				return 1;
+	return 0;
+}
+
+/* Do the interned names an SA points to hold any piece of a key? */
+static int names_have_key_bytes(const struct ipx_sa *sa)
+{
+	const struct ipx_alg *alg[] = {&sa->enc, &sa->auth, &sa->aead, &sa->comp};
+
+	for (size_t i = 0; i < sizeof(alg) / sizeof(alg[0]); i++)
+		if (alg[i]->name && has_key_bytes(alg[i]->name, strlen(alg[i]->name)))
+			return 1;
 	return 0;
 }
 
@@ -347,8 +360,8 @@ static void test_sa_cbc_hmac_limits(void)
 	CU_ASSERT_STRING_EQUAL(sa.auth.name, "hmac(sha256)");
 	CU_ASSERT_EQUAL(sa.auth.key_bits, 256);
 	CU_ASSERT_EQUAL(sa.auth.icv_bits, 128);
-	CU_ASSERT_EQUAL(sa.aead.name[0], '\0');
-	CU_ASSERT_EQUAL(sa.comp.name[0], '\0');
+	CU_ASSERT_PTR_NULL(sa.aead.name);
+	CU_ASSERT_PTR_NULL(sa.comp.name);
 	CU_ASSERT(addr_is(&sa.sel.saddr, "10.1.0.0"));
 	CU_ASSERT(addr_is(&sa.sel.daddr, "10.2.0.0"));
 	CU_ASSERT_EQUAL(sa.sel.prefixlen_s, 16);
@@ -386,8 +399,8 @@ static void test_sa_aead_esn_ipv6(void)
 	CU_ASSERT_STRING_EQUAL(sa.aead.name, "rfc4106(gcm(aes))");
 	CU_ASSERT_EQUAL(sa.aead.key_bits, 160);
 	CU_ASSERT_EQUAL(sa.aead.icv_bits, 128);
-	CU_ASSERT_EQUAL(sa.enc.name[0], '\0');
-	CU_ASSERT_EQUAL(sa.auth.name[0], '\0');
+	CU_ASSERT_PTR_NULL(sa.enc.name);
+	CU_ASSERT_PTR_NULL(sa.auth.name);
 	CU_ASSERT_TRUE(sa.esn);
 	CU_ASSERT_EQUAL(sa.flags, XFRM_STATE_ESN);
 	CU_ASSERT_EQUAL(sa.replay_window, 128); /* "replay_window 128, bitmap-length 4" */
@@ -431,7 +444,7 @@ static void test_sa_ipcomp(void)
 	CU_ASSERT_EQUAL_FATAL(parse_dump_sa(0xc0000201, &sa), 0);
 	CU_ASSERT_EQUAL(sa.key.proto, IPPROTO_IPIP); /* "proto 4" */
 	CU_ASSERT_EQUAL(sa.reqid, 0);
-	CU_ASSERT_EQUAL(sa.comp.name[0], '\0');
+	CU_ASSERT_PTR_NULL(sa.comp.name);
 }
 
 static void test_sa_natt_mark_if_id(void)
@@ -544,7 +557,7 @@ static void test_sa_events(void)
 	CU_ASSERT(addr_is(&sa.key.daddr, "192.0.2.8"));
 	CU_ASSERT_EQUAL(sa.reqid, 8);
 	CU_ASSERT_EQUAL(sa.add_time, utc("2026-11-27 18:14:51"));
-	CU_ASSERT_EQUAL(sa.aead.name[0], '\0'); /* EXPIRE carries no algorithms */
+	CU_ASSERT_PTR_NULL(sa.aead.name); /* EXPIRE carries no algorithms */
 	CU_ASSERT_EQUAL(m[6]->nlmsg_type, XFRM_MSG_EXPIRE);
 	CU_ASSERT_EQUAL(ipx_parse_expire(m[6], &sa, &hard), 0);
 	CU_ASSERT_EQUAL(hard, 1);
@@ -851,12 +864,101 @@ static void test_keys_wiped(void)
 			CU_ASSERT(rc == 0 || rc == 1);
 			CU_ASSERT_FALSE(has_key_bytes(m, m->nlmsg_len));
 			CU_ASSERT_FALSE(has_key_bytes(&sa, sizeof(sa)));
+			CU_ASSERT_FALSE(names_have_key_bytes(&sa));
 		}
 		free_msgs(&ms);
 	}
 	/* 8 dumped SAs with keys but IPComp/IPIP, plus NEWSA/UPDSA x2/DELSA/NEWSA events. */
 	CU_ASSERT_EQUAL(with_keys, 6 + 5);
 	CU_ASSERT_EQUAL(total, 8 + 8 + 2 + 1 + 8 + 10 + 1);
+}
+
+/* ---- algorithm names ------------------------------------------------------------------ */
+
+/* Two SAs with the same algorithm share one interned name, which holds no key byte. */
+static void test_alg_names_interned(void)
+{
+	struct ipx_sa a, b;
+	struct ipx_alg_names_stats st;
+
+	CU_ASSERT_EQUAL_FATAL(parse_dump_sa(0xc0010001, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(parse_dump_sa(0xc0010001, &b), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a.enc.name);
+	CU_ASSERT_PTR_EQUAL(a.enc.name, b.enc.name);
+	CU_ASSERT_PTR_EQUAL(a.auth.name, b.auth.name);
+	CU_ASSERT_PTR_EQUAL(a.enc.name, ipx_alg_intern("cbc(aes)", 8));
+	CU_ASSERT_PTR_EQUAL(ipx_alg_intern("cbc(aes)xyz", 8), a.enc.name); /* len counts */
+	CU_ASSERT_PTR_NULL(ipx_alg_intern("", 0));
+	CU_ASSERT_FALSE(names_have_key_bytes(&a));
+	ipx_alg_names_stats(&st);
+	CU_ASSERT(st.distinct >= 2 && st.distinct <= IPX_ALG_NAMES_MAX);
+
+	/* A zeroed SA has no algorithm, and shows none. */
+	memset(&a, 0, sizeof(a));
+	CU_ASSERT_STRING_EQUAL(ipx_alg_name(&a.enc), "");
+}
+
+/* A name that is no DisplayString is not kept: "(other)", counted. */
+static void test_alg_name_not_printable(void)
+{
+	struct nlmsghdr *c = dump_sa(0xc0010001);
+	struct ipx_alg_names_stats before, after;
+	struct nlattr *a;
+	struct ipx_sa sa;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	a = find_attr(c, XFRMA_ALG_CRYPT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	((char *)mnl_attr_get_payload(a))[2] = '\n'; /* "cb\n(aes)" */
+	ipx_alg_names_stats(&before);
+	CU_ASSERT_EQUAL(ipx_parse_sa(c, &sa), 0);
+	ipx_alg_names_stats(&after);
+	CU_ASSERT_STRING_EQUAL(sa.enc.name, IPX_ALG_NAME_OTHER);
+	CU_ASSERT_STRING_EQUAL(sa.auth.name, "hmac(sha256)");
+	CU_ASSERT_EQUAL(after.invalid, before.invalid + 1);
+	CU_ASSERT_EQUAL(after.distinct, before.distinct);
+	CU_ASSERT_FALSE(has_key_bytes(c, c->nlmsg_len));
+	free(c);
+}
+
+/* In a child, since the table is the process's: fill it, then one name more. */
+static int fill_alg_names(void)
+{
+	const char *aes = ipx_alg_intern("cbc(aes)", 8);
+	struct ipx_alg_names_stats st;
+	char name[32];
+	int i;
+
+	ipx_alg_names_stats(&st);
+	for (i = 0; st.distinct < IPX_ALG_NAMES_MAX; i++) {
+		int n = snprintf(name, sizeof(name), "alg%d", i);
+		const char *p = ipx_alg_intern(name, (size_t)n);
+		if (!p || strcmp(p, name) != 0)
+			return 1;
+		ipx_alg_names_stats(&st);
+	}
+	if (strcmp(ipx_alg_intern("one-too-many", 12), IPX_ALG_NAME_OTHER) != 0)
+		return 2;
+	ipx_alg_names_stats(&st);
+	if (st.other != 1 || st.distinct != IPX_ALG_NAMES_MAX)
+		return 3;
+	/* What was kept stays kept and found. */
+	if (ipx_alg_intern("cbc(aes)", 8) != aes || strcmp(ipx_alg_intern("alg0", 4), "alg0"))
+		return 4;
+	return 0;
+}
+
+static void test_alg_names_cap(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		_exit(fill_alg_names());
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
 }
 
 /* ---- malformed input ------------------------------------------------------------------ */
@@ -1476,6 +1578,9 @@ int main(void)
 	CU_add_test(s, "acquire", test_acquire);
 	CU_add_test(s, "SAD/SPD info", test_sad_spd_info);
 	CU_add_test(s, "keys wiped from every message", test_keys_wiped);
+	CU_add_test(s, "algorithm names interned", test_alg_names_interned);
+	CU_add_test(s, "algorithm name not printable", test_alg_name_not_printable);
+	CU_add_test(s, "algorithm name table full", test_alg_names_cap);
 	CU_add_test(s, "every truncation", test_truncated);
 	CU_add_test(s, "output untouched on error", test_output_untouched_on_error);
 	CU_add_test(s, "in-place parse of dump rows", test_scratch_parse);
