@@ -27,7 +27,7 @@ CLEANFILES += bench/ipsec-agentx-bench$(EXEEXT) tests/tools/snmp-getlat$(EXEEXT)
 EXTRA_DIST += bench/README.md bench/bench.sh bench/run-collect.sh bench/report.sh \
 	bench/run-serve.sh bench/serve-check.sh bench/report-serve.sh \
 	bench/profile-collect.sh bench/run-churn.sh bench/report-churn.sh \
-	bench/run-direct.sh bench/report-direct.sh bench/results.txt \
+	bench/run-direct.sh bench/report-direct.sh bench/lib.sh bench/results.txt \
 	bench/results.md bench/time-per-sa.png bench/serve-per-row.png
 
 # BENCH_N="1000 10000" (sizes), BENCH_BIG=1 (adds 100000), BENCH_R (repetitions),

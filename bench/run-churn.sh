@@ -77,17 +77,9 @@ PORT=16181
 AGENT=udp:127.0.0.1:$PORT
 RESYNC_MIN=1 # resync-min-interval given to the daemon
 MAX_INDEX=262140 # xfrm-load's SA indexes
-# Net-SNMP keeps its persistent state here (else /var/lib/snmp, on the host's disk).
-export SNMP_PERSISTENT_DIR=${LAB_DIR:-/tmp}/churn-persist
-mkdir -p "$SNMP_PERSISTENT_DIR"
-
-start=$EPOCHSECONDS
-progress() { printf 'bench: [%4ds] %s\n' $((EPOCHSECONDS - start)) "$*" >&2; }
-die() {
-	echo "run-churn: $*" >&2
-	exit 1
-}
-emit() { echo "churn $*" | tee -a "$out"; }
+PART=churn
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 # ---------------------------------------------------------------------------------------
 # Outer part: one namespace per N, this script again inside it (-x).
@@ -140,26 +132,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip link set lo up
-ip link add d0 type dummy
-ip addr add 192.0.2.1/24 dev d0 # the local end of every SA: inbound and outbound ones
-ip link set d0 up
+bench_links
 
 CLIENT=(-v2c -c public -m '' -M /dev/null -t 10 -r 1)
 
-# wait_for SECONDS CMD...: CMD every 0.2 s until it succeeds; 1 once SECONDS have passed.
-wait_for() {
-	local end=$((EPOCHSECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$EPOCHSECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 # A short timeout: a GET sent before the daemon listens is lost, not refused.
 ours_up() { snmpget -v2c -c public -m '' -M /dev/null -t 0.5 -r 0 -On -OQ "$AGENT" "$ST_VERSION" | grep -q ' = "'; }
-# utime + stime of PID, in seconds.
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 # counters: "RESYNCS MALFORMED OVERRUNS EVENTS" from one GET (nothing when it fails).

@@ -76,17 +76,9 @@ RT_IFINDEX=$RT_COL.7         # inetCidrRouteIfIndex
 OURS=udp:127.0.0.1:16181
 BASE=udp:127.0.0.1:16182
 SPI0=65536 # xfrm-load: SA i has SPI 0x10000 + i
-# Net-SNMP keeps its persistent state here (else /var/lib/snmp, on the host's disk).
-export SNMP_PERSISTENT_DIR=${LAB_DIR:-/tmp}/direct-persist
-mkdir -p "$SNMP_PERSISTENT_DIR"
-
-start=$EPOCHSECONDS
-progress() { printf 'bench: [%4ds] %s\n' $((EPOCHSECONDS - start)) "$*" >&2; }
-die() {
-	echo "run-direct: $*" >&2
-	exit 1
-}
-emit() { echo "direct $*" | tee -a "$out"; }
+PART=direct
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 # ---------------------------------------------------------------------------------------
 # Outer part: one namespace per N, this script again inside it (-x N:TASKS).
@@ -153,31 +145,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip link set lo up
-ip link add d0 type dummy
-ip addr add 192.0.2.1/24 dev d0
-ip link set d0 up
+bench_links
 
 # -t 60 -r 0: no retry hides a lost request; a request waiting behind a full dump (or the
 # baseline's route cache reload) makes the walk slower, it does not fail it.
 CLIENT=(-v2c -c public -m '' -M /dev/null -t 60 -r 0)
 
-# wait_for SECONDS CMD...: CMD every 0.2 s until it succeeds; 1 once SECONDS have passed.
-wait_for() {
-	local end=$((EPOCHSECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$EPOCHSECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 # (-t 1: a request sent before the port is open is lost, not refused)
 ours_up() { snmpget "${CLIENT[@]}" -t 1 -On -OQ "$OURS" "$SA_VERSION" | grep -q '^\.1\.3.* = "'; }
 base_up() { snmpgetnext "${CLIENT[@]}" -t 1 -On "$BASE" "$RT_IFINDEX" | grep -q "^$RT_IFINDEX\\."; }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-# Forks are dear inside UML (a fork+exec costs tens of ms): the helpers between two timed
-# walks set variables instead of printing through $(...).
+# Forks are dear inside UML: these set variables too (see secs in lib.sh).
 HZ=$(getconf CLK_TCK)
 # ticks PID: utime + stime of PID (/proc/PID/stat), in clock ticks, into TICKS.
 ticks() {
@@ -186,26 +164,12 @@ ticks() {
 	read -r -a a <<<"${s##*) }"
 	TICKS=$((a[11] + a[12]))
 }
-# secs T0 T1: T1 - T0 ($EPOCHREALTIME values) in seconds, into SECS.
-secs() {
-	local d=$((${2/./} - ${1/./}))
-	printf -v SECS '%d.%06d' $((d / 1000000)) $((d % 1000000))
-}
 # cpus TICKS0 TICKS1: the difference in seconds, into CPUS.
 cpus() {
 	local c=$((($2 - $1) * 100 / HZ))
 	printf -v CPUS '%d.%02d' $((c / 100)) $((c % 100))
 }
 
-# stats [PREFIX]: median/min/max of the numbers on stdin: "PREFIXmedian=.. PREFIXmin=.. PREFIXmax=..".
-stats() {
-	sort -g | awk -v p="${1:-}" '{ v[NR] = $1 }
-		END {
-			if (!NR) { printf "%smedian=0 %smin=0 %smax=0", p, p, p; exit }
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%smedian=%.6g %smin=%.6g %smax=%.6g", p, m, p, v[1], p, v[NR]
-		}'
-}
 
 # check FILE PREFIX KIND: a walk's output. Every varbind line starts with "."; the OIDs must
 # be under PREFIX and strictly increasing (no row twice, none out of order). KIND:
@@ -264,16 +228,8 @@ walk() {
 progress "N=$n ($tasks): $n SAs, $n routes"
 line=$("$load" --null "$n")
 echo "load cipher=null $line" >>"$W/load.txt"
-# 20,000 a batch: one `ip -batch` of 100,000 routes grew past what UML can map for one
-# process (see run-serve.sh).
-awk -v n="$n" -v w="$W/routes" 'BEGIN { for (i = 0; i < n; i++)
-	printf "route add 10.%d.%d.%d/32 dev d0\n", int(i / 65536) % 256, int(i / 256) % 256, i % 256 > (w "." int(i / 20000)) }'
-t0=$EPOCHREALTIME
-for f in "$W"/routes.*; do
-	ip -batch "$f"
-done
-secs "$t0" "$EPOCHREALTIME"
-routes_s=$SECS
+add_routes "$n" "$W"
+routes_s=$ROUTES_S
 sleep 1 # each new SA's timer fires once, 1 s after it was added
 
 # The same community line for both; no view: both check every varbind against "all".

@@ -65,17 +65,9 @@ RT_COL=.1.3.6.1.2.1.4.24.7.1    # inetCidrRouteEntry
 RT_IFINDEX=$RT_COL.7            # inetCidrRouteIfIndex
 PORT=16161
 AGENT=udp:127.0.0.1:$PORT
-# Net-SNMP keeps its persistent state here (else /var/lib/snmp, on the host's disk).
-export SNMP_PERSISTENT_DIR=${LAB_DIR:-/tmp}/serve-persist
-mkdir -p "$SNMP_PERSISTENT_DIR"
-
-start=$EPOCHSECONDS
-progress() { printf 'bench: [%4ds] %s\n' $((EPOCHSECONDS - start)) "$*" >&2; }
-die() {
-	echo "run-serve: $*" >&2
-	exit 1
-}
-emit() { echo "serve $*" | tee -a "$out"; }
+PART=serve
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 # ---------------------------------------------------------------------------------------
 # Outer part: one namespace per N, this script again inside it (-x), then serve-check.
@@ -133,22 +125,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip link set lo up
-ip link add d0 type dummy
-ip addr add 192.0.2.1/24 dev d0
-ip link set d0 up
+bench_links
 
 CLIENT=(-v2c -c public -m '' -M /dev/null -t 60 -r 0) # 60 s: see agentxTimeout below
 
-# wait_for SECONDS CMD...: CMD every 0.2 s until it succeeds; 1 once SECONDS have passed.
-wait_for() {
-	local end=$((EPOCHSECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$EPOCHSECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 ours_up() { snmpget "${CLIENT[@]}" -On -OQ "$AGENT" "$SA_VERSION" | grep -q '^\.1\.3.* = "'; }
 base_up() { snmpgetnext "${CLIENT[@]}" -On "$AGENT" "$RT_IFINDEX" | grep -q "^$RT_IFINDEX\\."; }
 
@@ -192,19 +172,6 @@ CONF
 	wait_for 120 base_up || die "snmpd -X (inetCidrRouteTable) did not register (see $W/sub.log)"
 }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-# utime + stime of PID, in seconds.
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
-
-# stats LABEL: median/min/max of the numbers on stdin, as "median_s=.. min_s=.. max_s=..".
-stats() {
-	sort -g | awk -v p="$1" '{ v[NR] = $1 }
-		END {
-			if (!NR) { printf "%smedian=0 %smin=0 %smax=0", p, p, p; exit }
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%smedian=%.6g %smin=%.6g %smax=%.6g", p, m, p, v[1], p, v[NR]
-		}'
-}
 
 # walk OID FILE: snmpbulkwalk -Cr50 -On of OID into FILE; prints "SECONDS VARBINDS".
 walk() {
@@ -226,15 +193,8 @@ daemon_stop
 progress "N=$n ($mode): $n SAs, $n routes"
 line=$("$load" --null "$n")
 echo "load cipher=null $line" >>"$W/load.txt"
-# 20,000 a batch: one `ip -batch` of 100,000 routes grew past what UML can map for one
-# process (the host's vm.max_map_count: "UML ran out of memory on the host side").
-awk -v n="$n" -v w="$W/routes" 'BEGIN { for (i = 0; i < n; i++)
-	printf "route add 10.%d.%d.%d/32 dev d0\n", int(i / 65536) % 256, int(i / 256) % 256, i % 256 > (w "." int(i / 20000)) }'
-t0=$EPOCHREALTIME
-for f in "$W"/routes.*; do
-	ip -batch "$f"
-done
-routes_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+add_routes "$n" "$W"
+routes_s=$ROUTES_S
 sleep 1 # each new SA's timer fires once, 1 s after it was added
 
 t0=$EPOCHREALTIME

@@ -23,6 +23,7 @@
 # Prints per N one line:
 #   direct-walk n=N rows_direct=.. rows_native=.. first_direct_s=.. first_native_s=..
 #     direct_s=.. native_s=.. ratio=.. (median of REPS; ratio = direct_s / native_s)
+#     direct_cpu_per_walk_s=.. (the daemon's utime + stime per timed walk, mean)
 set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -93,6 +94,9 @@ walk() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 }
 rows() { grep -c ' = ' "$W/walk.txt" || true; }
+HZ=$(getconf CLK_TCK)
+# utime + stime of PID, in clock ticks.
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 cat >"$W/direct.conf" <<EOF
@@ -147,15 +151,20 @@ bench() {
 	[ "$rows_s" -ge "$n" ] || die "N=$n: the route walk gave $rows_s rows"
 	: >"$W/direct-times"
 	: >"$W/native-times"
+	cpu_d=0 # the daemon's CPU over its timed walks
 	for _ in $(seq "$reps"); do
+		c0=$(cpu_ticks "$DAEMON_PID")
 		walk "$DPORT" "$POL_PRIO" >>"$W/direct-times"
+		c1=$(cpu_ticks "$DAEMON_PID")
 		walk "$SPORT" "$RT_IFINDEX" >>"$W/native-times"
+		cpu_d=$((cpu_d + c1 - c0))
 	done
 	d=$(median <"$W/direct-times")
 	s=$(median <"$W/native-times")
 	echo "direct-walk n=$n rows_direct=$rows_d rows_native=$rows_s first_direct_s=$first_d" \
 		"first_native_s=$first_s direct_s=$d native_s=$s" \
 		"ratio=$(awk -v a="$d" -v b="$s" 'BEGIN { printf "%.2f", a / b }')" \
+		"direct_cpu_per_walk_s=$(awk -v t="$cpu_d" -v r="$reps" -v hz="$HZ" 'BEGIN { printf "%.3f", t / r / hz }')" \
 		"reps=$reps direct_all=$(paste -sd/ "$W/direct-times") native_all=$(paste -sd/ "$W/native-times")"
 	stop
 }
