@@ -19,9 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=$top_srcdir}"
 . "$here/snmplib.sh"
 
-[ "$(id -u)" = 0 ] || fail "needs root (network namespaces, CAP_NET_ADMIN for XFRM)"
-WORK=$(mktemp -d /tmp/ipx-direct.XXXXXX)
-NS=ipx-direct-$$
+host_work direct
 DPORT=16171 # the daemon in direct mode
 TPORT=16172 # snmptrapd
 DIRECT_PID='' TRAPD_PID=''
@@ -38,18 +36,10 @@ direct_kill() {
 cleanup() {
 	direct_kill
 	[ -z "$TRAPD_PID" ] || { kill "$TRAPD_PID" 2>/dev/null; wait "$TRAPD_PID" 2>/dev/null; } || true
-	stop_all
-	ip netns del "$NS" 2>/dev/null || true
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+	host_cleanup
 }
 trap cleanup EXIT
-ip netns add "$NS"
-in_ns ip link set lo up
-in_ns ip link add veth0 type veth peer name veth1
-in_ns ip addr add 192.0.2.1/24 dev veth0
-in_ns ip link set veth0 up
-in_ns ip link set veth1 up
-in_ns ip route add 203.0.113.0/24 dev veth0
+host_ns veth
 
 # The access lines, as snmpd would take them.
 cat >"$WORK/direct.conf" <<EOF

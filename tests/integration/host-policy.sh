@@ -10,23 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=$top_srcdir}"
 . "$here/snmplib.sh"
 
-[ "$(id -u)" = 0 ] || fail "needs root (network namespaces, CAP_NET_ADMIN for XFRM)"
-WORK=$(mktemp -d /tmp/ipx-host.XXXXXX)
-NS=ipx-host-$$
-cleanup() {
-	stop_all
-	ip netns del "$NS" 2>/dev/null || true
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-ip netns add "$NS"
-in_ns ip link set lo up
-# The host kernel has veth but no dummy interfaces.
-in_ns ip link add veth0 type veth peer name veth1
-in_ns ip addr add 192.0.2.1/24 dev veth0
-in_ns ip link set veth0 up
-in_ns ip link set veth1 up
-in_ns ip route add 203.0.113.0/24 dev veth0
+host_work host
+trap host_cleanup EXIT
+host_ns veth
 
 compare_policies() {
 	in_ns ip -s xfrm policy >"$WORK/ip-policy.txt"

@@ -17,17 +17,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=$top_srcdir}"
 . "$here/snmplib.sh"
 
-[ "$(id -u)" = 0 ] || fail "needs root (network namespaces, CAP_NET_ADMIN for XFRM)"
-WORK=$(mktemp -d /tmp/ipx-nset.XXXXXX)
-NS=ipx-nset-$$
-cleanup() {
-	stop_all
-	ip netns del "$NS" 2>/dev/null || true
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-ip netns add "$NS"
-in_ns ip link set lo up
+host_work nset
+trap host_cleanup EXIT
+host_ns
 
 # Everything Net-SNMP persists (the daemon's values set over SNMP included) stays in $WORK.
 export SNMP_PERSISTENT_DIR=$WORK/persist

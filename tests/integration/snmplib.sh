@@ -93,6 +93,35 @@ stop_all() {
 	snmpd_stop
 }
 
+# host_work NAME: the test's WORK (a fresh directory) and NS (the name of its network
+# namespace); needs root. The test's EXIT trap calls host_cleanup.
+host_work() {
+	[ "$(id -u)" = 0 ] || fail "needs root (network namespaces, CAP_NET_ADMIN for XFRM)"
+	WORK=$(mktemp -d "/tmp/ipx-$1.XXXXXX")
+	NS=ipx-$1-$$
+}
+
+# host_ns [veth]: the namespace with lo up; with "veth", also veth0 (192.0.2.1/24, the
+# local end of the policies) and its peer up and a route to 203.0.113.0/24 (the host
+# kernel has veth but no dummy interfaces).
+host_ns() {
+	ip netns add "$NS"
+	in_ns ip link set lo up
+	[ "${1:-}" = veth ] || return 0
+	in_ns ip link add veth0 type veth peer name veth1
+	in_ns ip addr add 192.0.2.1/24 dev veth0
+	in_ns ip link set veth0 up
+	in_ns ip link set veth1 up
+	in_ns ip route add 203.0.113.0/24 dev veth0
+}
+
+# Everything started stopped, the namespace and (unless KEEP_WORK) WORK removed.
+host_cleanup() {
+	stop_all
+	ip netns del "$NS" 2>/dev/null || true
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+
 # snmp CMD [OPTIONS...] -- OID...
 snmp() {
 	local cmd=$1 opts=()
