@@ -111,29 +111,28 @@ case " $parts " in *" direct "*)
 	;;
 esac
 
+# report SCRIPT: that part's section of results.md. The first report writes results.md
+# afresh and copies the raw lines to results.txt; the later ones append.
 wrote=
-if grep -q '^collect ' "$lab/all.txt"; then
-	"$src/bench/report.sh" "$lab/all.txt" "$out"
-	wrote="$out/results.md, $out/results.txt, $out/time-per-sa.png"
-fi
-if grep -q '^serve what=walk ' "$lab/all.txt"; then
+report() {
 	if [ -n "$wrote" ]; then
-		"$src/bench/report-serve.sh" "$lab/all.txt" "$out" append
+		"$src/bench/$1" "$lab/all.txt" "$out" append
 	else
-		"$src/bench/report-serve.sh" "$lab/all.txt" "$out"
+		"$src/bench/$1" "$lab/all.txt" "$out"
 		cp "$lab/all.txt" "$out/results.txt"
 		wrote="$out/results.md, $out/results.txt"
 	fi
+}
+if grep -q '^collect ' "$lab/all.txt"; then
+	report report.sh
+	wrote="$wrote, $out/time-per-sa.png"
+fi
+if grep -q '^serve what=walk ' "$lab/all.txt"; then
+	report report-serve.sh
 	wrote="$wrote, $out/serve-per-row.png"
 fi
 if grep -q '^churn what=\(events\|overflow\|error\) ' "$lab/all.txt"; then
-	if [ -n "$wrote" ]; then
-		"$src/bench/report-churn.sh" "$lab/all.txt" "$out" append
-	else
-		"$src/bench/report-churn.sh" "$lab/all.txt" "$out"
-		cp "$lab/all.txt" "$out/results.txt"
-		wrote="$out/results.md, $out/results.txt"
-	fi
+	report report-churn.sh
 fi
 if grep -q '^direct what=walk ' "$lab/all.txt"; then
 	if [ -z "$wrote" ]; then
